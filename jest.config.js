@@ -1,0 +1,11 @@
+/** Jest runs the TypeScript sources directly through ts-jest. Model-free tests and tests that need
+ *  the native addon or the Python reference live side by side; the latter skip visibly when their
+ *  prerequisite is absent (see test/helpers/requirements.ts). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
+  testTimeout: 600000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Creates (once) the Python virtualenv that provides LibTorch (from PyTorch on PyPI) for the native
+# build and sentence-transformers for the parity tests. It lives outside the clone, keyed by the
+# pinned versions, so a fresh clone (CI) reuses it. Prints the venv path last.
+set -euo pipefail
+TORCH_VERSION="${EMBEDFORGE_TORCH_VERSION:-2.11.0}"
+ST_VERSION="${EMBEDFORGE_ST_VERSION:-6.0.1}"
+TRANSFORMERS_VERSION="${EMBEDFORGE_TRANSFORMERS_VERSION:-5.17.0}"
+HOME_DIR="${EMBEDFORGE_HOME:-$HOME/.cache/embedforge}"
+VENV="${EMBEDFORGE_VENV:-$HOME_DIR/venv-torch$TORCH_VERSION-st$ST_VERSION}"
+
+if [ -f "$VENV/.complete" ]; then echo "$VENV"; exit 0; fi
+start=$(date +%s)
+mkdir -p "$HOME_DIR"
+python3 -m venv "$VENV" >&2
+"$VENV/bin/python" -m pip install -q --upgrade pip >&2
+"$VENV/bin/python" -m pip install -q "torch==$TORCH_VERSION" >&2
+"$VENV/bin/python" -m pip install -q "sentence-transformers==$ST_VERSION" "transformers==$TRANSFORMERS_VERSION" safetensors numpy pyarrow >&2
+touch "$VENV/.complete"
+echo "set-up: python venv ready in $(( $(date +%s) - start ))s at $VENV" >&2
+echo "$VENV"
