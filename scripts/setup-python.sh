@@ -9,6 +9,7 @@ TRANSFORMERS_VERSION="${EMBEDFORGE_TRANSFORMERS_VERSION:-5.17.0}"
 HOME_DIR="${EMBEDFORGE_HOME:-$HOME/.cache/embedforge}"
 VENV="${EMBEDFORGE_VENV:-$HOME_DIR/venv-torch$TORCH_VERSION-st$ST_VERSION}"
 
+if [ "${1:-}" = "--print-path" ]; then echo "$VENV"; exit 0; fi
 if [ -f "$VENV/.complete" ]; then echo "$VENV"; exit 0; fi
 start=$(date +%s)
 mkdir -p "$HOME_DIR"

@@ -1,0 +1,166 @@
+/**
+ * A sentence-transformers model: BERT-family Transformer -> Pooling -> optional Normalize, with its
+ * tokenizer. Weights and tensor work live in the native encoder; this class owns the folder format,
+ * tokenization, batching of encode() and the model card.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Device, NativeEncoder, PoolingMode, SimilarityFunction } from '../binding/AddonTypes';
+import { loadAddon } from '../binding/addon';
+import { packTexts } from '../data/collate';
+import { TextTokenizer } from '../data/TextTokenizer';
+import type { EmbeddingModel, EncodeOptions } from '../evaluation/EmbeddingModel';
+import { writeDirAtomic } from '../training/atomicWrite';
+import { resolveDevice } from './device';
+import { readModelFolder } from './ModelFolder';
+import { renderModelCard, type ModelCardData } from './modelCard';
+import { writeModelFolderConfigs } from './writeModelFolderConfigs';
+
+/** Tokenizer files copied verbatim into a saved folder when present. */
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
+
+export interface LoadOptions {
+  /** 'cpu', 'cuda' or 'auto' (default: cuda when available). */
+  device?: string;
+}
+
+export interface CreateOptions extends LoadOptions {
+  /** Hugging Face config.json of the encoder. */
+  config: Record<string, unknown>;
+  /** Folder holding tokenizer.json (and tokenizer_config.json, vocab.txt). */
+  tokenizerDir: string;
+  pooling: PoolingMode;
+  normalize: boolean;
+  maxSeqLength: number;
+  seed: number;
+}
+
+export class SentenceTransformer implements EmbeddingModel {
+  /** Set by the trainer and shown in the model card. */
+  modelCardData: ModelCardData = {};
+
+  private constructor(
+    readonly native: NativeEncoder,
+    readonly tokenizer: TextTokenizer,
+    readonly device: Device,
+    readonly config: Record<string, unknown>,
+    readonly pooling: PoolingMode,
+    readonly normalize: boolean,
+    readonly maxSeqLength: number,
+    readonly doLowerCase: boolean,
+    readonly similarityFunction: SimilarityFunction,
+    private readonly tokenizerDir: string,
+    private readonly extraConfig: Record<string, unknown>,
+  ) {}
+
+  /** Loads a sentence-transformers (or plain Hugging Face BERT) folder. */
+  static async load(dir: string, options: LoadOptions = {}): Promise<SentenceTransformer> {
+    const info = readModelFolder(dir);
+    const device = resolveDevice(options.device);
+    const { NativeEncoder } = loadAddon();
+    const native = new NativeEncoder({ configJson: info.configJson, pooling: info.pooling, normalize: info.normalize, device });
+    try {
+      await native.loadWeights(info.weightsPath);
+    } catch (e) {
+      throw new Error(`${info.weightsPath}: ${(e as Error).message}`);
+    }
+    const tokenizer = TextTokenizer.fromModelDir(info.transformerDir, { maxSeqLength: info.maxSeqLength, doLowerCase: info.doLowerCase });
+    const model = new SentenceTransformer(native, tokenizer, device, info.config, info.pooling, info.normalize,
+      info.maxSeqLength, info.doLowerCase, info.similarityFunction, info.transformerDir, info.sentenceTransformersConfig);
+    model.modelCardData.baseModel = baseModelName(info.config, dir);
+    return model;
+  }
+
+  /** A new randomly initialised model (BERT initialisation) of the given config, for training from scratch and tests. */
+  static async create(options: CreateOptions): Promise<SentenceTransformer> {
+    const device = resolveDevice(options.device);
+    const { NativeEncoder } = loadAddon();
+    const configJson = JSON.stringify(options.config);
+    const native = new NativeEncoder({ configJson, pooling: options.pooling, normalize: options.normalize, device });
+    await native.initWeights(options.seed);
+    const tokenizer = TextTokenizer.fromModelDir(options.tokenizerDir, { maxSeqLength: options.maxSeqLength, doLowerCase: false });
+    return new SentenceTransformer(native, tokenizer, device, options.config, options.pooling, options.normalize,
+      options.maxSeqLength, false, 'cosine', options.tokenizerDir, {});
+  }
+
+  get embeddingDim(): number {
+    return this.native.embeddingDim;
+  }
+
+  /** Token ids of each text, special tokens added, truncated to maxSeqLength (cached by the tokenizer). */
+  tokenize(texts: string[]): Int32Array[] {
+    return texts.map((t) => this.tokenizer.encode(t));
+  }
+
+  /**
+   * Embeddings of the texts, row-major (texts.length x dim). Texts are batched by length (longest
+   * first) so padding inside a batch stays small; rows come back in input order.
+   */
+  async encode(texts: string[], options: EncodeOptions = {}): Promise<Float32Array> {
+    const batchSize = options.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`encode: batchSize must be a positive integer, got ${batchSize}`);
+    const dim = this.embeddingDim;
+    const outDim = options.truncateDim ?? dim;
+    if (!Number.isInteger(outDim) || outDim <= 0 || outDim > dim) throw new Error(`encode: truncateDim ${options.truncateDim} must be between 1 and ${dim}`);
+    texts.forEach((t, i) => {
+      if (typeof t !== 'string') throw new Error(`encode: text ${i} is ${typeof t}, not a string`);
+    });
+    const ids = this.tokenize(texts);
+    const order = ids.map((_, i) => i).sort((a, b) => ids[b].length - ids[a].length);
+    const out = new Float32Array(texts.length * outDim);
+    for (let start = 0; start < order.length; start += batchSize) {
+      const rows = order.slice(start, start + batchSize);
+      const emb = await this.native.encode(packTexts(rows.map((r) => ids[r])));
+      rows.forEach((r, j) => {
+        const v = emb.subarray(j * dim, j * dim + outDim);
+        if (options.normalizeEmbeddings) {
+          let norm = 0;
+          for (let k = 0; k < outDim; k++) norm += v[k] * v[k];
+          const s = 1 / Math.max(Math.sqrt(norm), 1e-12);
+          for (let k = 0; k < outDim; k++) out[r * outDim + k] = v[k] * s;
+        } else {
+          out.set(v, r * outDim);
+        }
+      });
+      options.onProgress?.(Math.min(start + batchSize, order.length), order.length);
+    }
+    return out;
+  }
+
+  /** Writes a sentence-transformers folder atomically: it appears complete or not at all. */
+  async save(dir: string): Promise<void> {
+    await writeDirAtomic(dir, (tmp) => this.saveInto(tmp));
+  }
+
+  /** Writes the folder's files into an existing empty directory (used by save and by checkpoints). */
+  async saveInto(dir: string): Promise<void> {
+    await this.native.saveWeights(path.join(dir, 'model.safetensors'));
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(this.config, null, 2) + '\n');
+    for (const f of TOKENIZER_FILES) {
+      const src = path.join(this.tokenizerDir, f);
+      if (fs.existsSync(src)) fs.copyFileSync(src, path.join(dir, f));
+    }
+    writeModelFolderConfigs(dir, {
+      embeddingDim: this.embeddingDim, pooling: this.pooling, normalize: this.normalize, maxSeqLength: this.maxSeqLength, doLowerCase: this.doLowerCase,
+      similarityFunction: this.similarityFunction, previous: this.extraConfig,
+    });
+    const versions = { embedforge: packageVersion(), libtorch: loadAddon().deviceInfo().torchVersion, node: process.version };
+    fs.writeFileSync(path.join(dir, 'README.md'), renderModelCard({
+      embeddingDim: this.embeddingDim, maxSeqLength: this.maxSeqLength, pooling: this.pooling,
+      normalize: this.normalize, similarityFunction: this.similarityFunction,
+    }, this.modelCardData, versions));
+  }
+}
+
+function baseModelName(config: Record<string, unknown>, dir: string): string {
+  const name = config._name_or_path;
+  return typeof name === 'string' && name && !name.startsWith('/') ? name : path.basename(path.resolve(dir));
+}
+
+export function packageVersion(): string {
+  for (const up of ['..', path.join('..', '..')]) {
+    const p = path.join(__dirname, up, 'package.json');
+    if (fs.existsSync(p)) return String((JSON.parse(fs.readFileSync(p, 'utf8')) as { version?: string }).version ?? '0.0.0');
+  }
+  return '0.0.0';
+}

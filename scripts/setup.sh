@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs before the first run, idempotent and quick when already done:
+# npm dependencies, the Python virtualenv that carries LibTorch (and the reference), the native addon,
+# the compiled TypeScript.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+t0=$(date +%s)
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+VENV=$(bash scripts/setup-python.sh)
+if [ ! -f build/Release/embedforge.node ] || [ -n "$(find native CMakeLists.txt -newer build/Release/embedforge.node -print -quit)" ]; then
+  echo "setup: building the native addon" >&2
+  EMBEDFORGE_VENV="$VENV" bash scripts/build-native.sh >&2
+fi
+if [ ! -f dist/cli/main.js ] || [ -n "$(find lib tsconfig.json tsconfig.build.json -newer dist/cli/main.js -print -quit)" ]; then
+  echo "setup: compiling TypeScript" >&2
+  npx tsc -p tsconfig.build.json
+  chmod +x dist/cli/main.js
+fi
+echo "setup: ready in $(( $(date +%s) - t0 ))s" >&2
