@@ -1,0 +1,69 @@
+import * as fs from 'fs';
+import { SentenceTransformer } from '../models/SentenceTransformer';
+import { writeFileAtomic } from '../training/atomicWrite';
+import { encodeNpy } from './npy';
+
+export interface EncodeCommandOptions {
+  model: string;
+  input: string;
+  output: string;
+  column?: string;
+  batchSize?: number;
+  normalize?: boolean;
+  truncateDim?: number;
+  device?: string;
+}
+
+/**
+ * Texts of the input: one per line of a text file, or the `column` (default "text", else the only
+ * string field) of each JSON line. Errors name the line.
+ */
+export function readInputTexts(file: string, column?: string): string[] {
+  if (!fs.existsSync(file)) throw new Error(`input ${file} does not exist`);
+  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
+  while (lines.length && lines[lines.length - 1] === '') lines.pop();
+  if (lines.length === 0) throw new Error(`input ${file} is empty`);
+  const jsonl = /\.(jsonl|ndjson)$/i.test(file) || (column !== undefined && lines[0].trimStart().startsWith('{'));
+  if (!jsonl) {
+    lines.forEach((l, i) => {
+      if (l.trim() === '') throw new Error(`${file} line ${i + 1}: empty text`);
+    });
+    return lines;
+  }
+  return lines.map((line, i) => {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${file} line ${i + 1}: malformed JSON: ${(e as Error).message}`);
+    }
+    if (obj === null || typeof obj !== 'object') throw new Error(`${file} line ${i + 1}: expected a JSON object`);
+    const rec = obj as Record<string, unknown>;
+    let key = column;
+    if (key === undefined) {
+      const strings = Object.keys(rec).filter((k) => typeof rec[k] === 'string');
+      key = 'text' in rec ? 'text' : strings.length === 1 ? strings[0] : undefined;
+      if (key === undefined) throw new Error(`${file} line ${i + 1}: several text fields (${strings.join(', ')}): choose one with --column`);
+    }
+    const v = rec[key];
+    if (v === undefined) throw new Error(`${file} line ${i + 1}: no column '${key}' (columns: ${Object.keys(rec).join(', ')})`);
+    if (typeof v !== 'string' || v.trim() === '') throw new Error(`${file} line ${i + 1}: column '${key}' must be a non-empty string, got ${JSON.stringify(v)}`);
+    return v;
+  });
+}
+
+/** `embedforge encode`: embeddings of every input text to .npy (float32 matrix) or .jsonl ({"embedding": [...]} a line). */
+export async function encodeCommand(o: EncodeCommandOptions): Promise<{ rows: number; dim: number }> {
+  if (!/\.(npy|jsonl)$/i.test(o.output)) throw new Error(`--output ${o.output}: use a .npy or .jsonl file name`);
+  const texts = readInputTexts(o.input, o.column);
+  const model = await SentenceTransformer.load(o.model, { device: o.device });
+  const emb = await model.encode(texts, { batchSize: o.batchSize, normalizeEmbeddings: o.normalize, truncateDim: o.truncateDim });
+  const dim = emb.length / texts.length;
+  if (/\.npy$/i.test(o.output)) {
+    writeFileAtomic(o.output, encodeNpy(emb, texts.length, dim));
+  } else {
+    const lines = texts.map((_, i) => JSON.stringify({ embedding: Array.from(emb.subarray(i * dim, (i + 1) * dim)) }));
+    writeFileAtomic(o.output, lines.join('\n') + '\n');
+  }
+  return { rows: texts.length, dim };
+}
