@@ -11,7 +11,7 @@ import { MultipleNegativesRankingLoss } from '../losses/MultipleNegativesRanking
 import type { Loss } from '../losses/Loss';
 import { SentenceTransformer } from '../models/SentenceTransformer';
 import { Trainer } from '../training/Trainer';
-import { parseTrainingArguments, nonDefaultArguments } from '../training/TrainingArguments';
+import { parseTrainingArguments, type TrainingArguments } from '../training/TrainingArguments';
 import { datasetRows, evaluatorFromFile, evaluatorFromRows, type EvaluatorRequest } from './buildEvaluator';
 import { metricsTable } from './metricsTable';
 import { createProgressReporter } from './progress';
@@ -41,7 +41,7 @@ export async function runTrainJob(
   const say = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const modelSpec = typeof config.model === 'string' ? { path: config.model } : config.model;
   const args = parseTrainingArguments({ output_dir: 'embedforge-output', ...(config.args ?? {}) }, 'args');
-  const model = options.model ?? await SentenceTransformer.load(path.resolve(baseDir, modelSpec.path), { device: modelSpec.device ?? args.device });
+  const model = options.model ?? await SentenceTransformer.load(path.resolve(baseDir, modelSpec.path), { device: modelSpec.device ?? args.device ?? undefined });
 
   const trainSpec = normalizeData(config.train_data, baseDir);
   let train = await loadTrainData(trainSpec);
@@ -102,4 +102,14 @@ export async function runTrainJob(
   say(`saved the fine-tuned model to ${finalDir}`);
   if (baseline && final) say('\n' + metricsTable(baseline, final) + '\n');
   return { outputDir: finalDir, baseline, final, globalStep: out.globalStep, trainLoss: out.trainingLoss, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** The arguments that differ from the defaults, for the model card (as sentence-transformers lists them). */
+function nonDefaultArguments(args: TrainingArguments): Record<string, unknown> {
+  const defaults = parseTrainingArguments({ output_dir: args.outputDir }) as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args as unknown as Record<string, unknown>)) {
+    if (JSON.stringify(v) !== JSON.stringify(defaults[k])) out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = v;
+  }
+  return out;
 }

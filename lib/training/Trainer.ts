@@ -22,9 +22,12 @@ import { MatryoshkaLoss } from '../losses/MatryoshkaLoss';
 import type { SentenceTransformer } from '../models/SentenceTransformer';
 import { CheckpointManager } from './CheckpointManager';
 import { createLrSchedule } from './lrSchedules';
-import { parseTrainingArguments, type TrainingArguments } from './TrainingArguments';
-import { computeTrainingSteps } from './trainingSteps';
-import { type LogEntry, type TrainerStateJson, readTrainerState, writeTrainerState } from './TrainerState';
+import { parseTrainingArguments, trainingArgumentsToSnakeCase, type TrainingArguments } from './TrainingArguments';
+import {
+  batchesInUpdateStep, epochProgress, flowAtEpochEnd, flowAtStepEnd, flowSettings, planTraining, resolveWarmupSteps,
+  resumePosition, type FlowSettings, type TrainingPlan,
+} from './trainingSteps';
+import { TRAINER_STATE_NAME, TrainerState, type LogEntry } from './TrainerState';
 import { resolvePrecision } from './precision';
 
 export interface TrainerCallbacks {
@@ -64,7 +67,7 @@ export class Trainer {
   readonly evaluator?: SentenceEvaluator;
   private readonly callbacks: TrainerCallbacks;
   private readonly checkpoints: CheckpointManager;
-  private state: TrainerStateJson;
+  private state: TrainerState;
   /** Every step's micro-batch-mean loss, for tests and reports. */
   readonly stepLosses: number[] = [];
 
@@ -76,21 +79,21 @@ export class Trainer {
     this.evaluator = options.evaluator;
     this.callbacks = options.callbacks ?? {};
     this.checkpoints = new CheckpointManager(this.args.outputDir);
-    this.state = freshState(this.args);
+    this.state = new TrainerState();
   }
 
   /** Runs the evaluator on the current model; metrics come back prefixed "eval_" as the HF Trainer logs them. */
   async evaluate(): Promise<Record<string, number>> {
     if (!this.evaluator) throw new Error('Trainer.evaluate: no evaluator was given');
     const raw = await this.evaluator.evaluate(this.model, {
-      outputPath: path.join(this.args.outputDir, 'eval'), epoch: this.state.epoch, steps: this.state.global_step,
+      outputPath: path.join(this.args.outputDir, 'eval'), epoch: this.state.epoch, steps: this.state.globalStep,
     });
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(raw)) metrics[k.startsWith('eval_') ? k : `eval_${k}`] = v;
     return metrics;
   }
 
-  async train(options: { resumeFromCheckpoint?: string | boolean } = {}): Promise<TrainOutput> {
+  async train(options: { resumeFromCheckpoint?: string | boolean | null } = {}): Promise<TrainOutput> {
     const args = this.args;
     const addon = loadAddon();
     const started = Date.now();
@@ -100,20 +103,20 @@ export class Trainer {
     if (this.loss instanceof MatryoshkaLoss) this.loss.checkEmbeddingDim(this.model.embeddingDim);
     const numExamples = this.trainDataset.numRows;
     if (args.perDeviceTrainBatchSize > numExamples) {
-      throw new Error(`per_device_train_batch_size ${args.perDeviceTrainBatchSize} is larger than the ${numExamples} rows of the training data (${this.trainDataset.source}); lower the batch size`);
+      throw new Error(`per_device_train_batch_size ${args.perDeviceTrainBatchSize} is larger than the ${numExamples} rows of the training data; lower the batch size`);
     }
     const tokenized = columns.texts.map((col) => this.model.tokenize(col));
     const sampler: BatchSampler = createBatchSampler(args.batchSampler, {
       texts: columns.texts, batchSize: args.perDeviceTrainBatchSize, dropLast: args.dataloaderDropLast, seed: args.seed,
     });
     const batchesPerEpoch = sampler.batchesPerEpoch();
-    const steps = computeTrainingSteps({
-      batchesPerEpoch, gradientAccumulationSteps: args.gradientAccumulationSteps,
-      numTrainEpochs: args.numTrainEpochs, maxSteps: args.maxSteps, warmupSteps: args.warmupSteps, warmupRatio: args.warmupRatio,
-    });
+    const accum = args.gradientAccumulationSteps;
+    const plan = planTraining({ batchesPerEpoch, gradientAccumulationSteps: accum, numTrainEpochs: args.numTrainEpochs, maxSteps: args.maxSteps });
+    const warmup = resolveWarmupSteps(args.warmupSteps, plan.maxSteps);
     const schedule = createLrSchedule(args.lrSchedulerType, {
-      learningRate: args.learningRate, warmupSteps: steps.warmupSteps, totalSteps: steps.maxSteps, kwargs: args.lrSchedulerKwargs,
+      learningRate: args.learningRate, warmupSteps: warmup, totalSteps: plan.maxSteps, kwargs: args.lrSchedulerKwargs ?? undefined,
     });
+    const flow = flowSettings(args, plan);
     const precision = resolvePrecision(args, this.model.device, addon.deviceInfo());
     addon.manualSeed(args.seed);
     this.model.native.configureTraining({
@@ -122,34 +125,36 @@ export class Trainer {
       precision: precision.precision, tf32: precision.tf32,
     });
 
-    this.state = freshState(args, steps.maxSteps, args.perDeviceTrainBatchSize);
-    if (options.resumeFromCheckpoint) await this.resume(this.checkpoints.resolveResume(options.resumeFromCheckpoint));
-    const startStep = this.state.global_step;
-    this.callbacks.onTrainBegin?.({ maxSteps: steps.maxSteps, numEpochs: steps.numEpochs, numExamples, startStep });
+    this.state = newState(args, plan, flow);
+    const resumeDir = this.checkpoints.resolveResume(options.resumeFromCheckpoint ?? args.resumeFromCheckpoint);
+    if (resumeDir) await this.resume(resumeDir);
+    const startStep = this.state.globalStep;
+    this.callbacks.onTrainBegin?.({ maxSteps: plan.maxSteps, numEpochs: plan.numTrainEpochs, numExamples, startStep });
 
-    const accum = args.gradientAccumulationSteps;
-    let trLoss = 0; // sum over steps since the last log of (micro-batch loss / group size)
+    let trLoss = 0; // sum over steps since the last log of the step's mean micro-batch loss
     let totalLoss = 0;
     let lastLoggedStep = startStep;
     let lastGradNorm = NaN;
-    let samplesSinceTick = 0;
     let tick = Date.now();
-    const updatesPerEpoch = steps.updatesPerEpoch;
+    const start = resumePosition(startStep, plan, accum);
 
-    outer: for (let epoch = Math.floor(startStep / updatesPerEpoch); epoch < steps.numEpochs; epoch++) {
+    training: for (let epoch = start.epoch; epoch < plan.numTrainEpochs; epoch++) {
       const batches = sampler.epochBatches(epoch);
-      const firstUpdate = epoch === Math.floor(startStep / updatesPerEpoch) ? startStep % updatesPerEpoch : 0;
-      for (let update = firstUpdate; update < updatesPerEpoch; update++) {
-        const group = batches.slice(update * accum, Math.min((update + 1) * accum, batches.length));
-        const lr = schedule(this.state.global_step);
+      const firstUpdate = epoch === start.epoch ? start.batchesToSkip / accum : 0;
+      for (let update = firstUpdate; update < plan.updateStepsPerEpoch; update++) {
+        const size = batchesInUpdateStep(update, plan, batchesPerEpoch, accum);
+        const group = batches.slice(update * accum, update * accum + size);
+        const lr = schedule(this.state.globalStep);
         let next = collateBatch(group[0], tokenized, columns.labels);
         let stepLoss = 0;
+        let samples = 0;
         for (let i = 0; i < group.length; i++) {
           const request: TrainStepRequest = {
             texts: next.texts, numColumns: next.numColumns, lossDivisor: group.length,
             optimizerStep: i === group.length - 1, learningRate: lr, maxGradNorm: args.maxGradNorm,
           };
           const pending = this.model.native.trainStep(request);
+          // Collate the next micro-batch while this one runs on the engine's thread.
           if (i + 1 < group.length) next = collateBatch(group[i + 1], tokenized, columns.labels);
           let result;
           try {
@@ -158,43 +163,43 @@ export class Trainer {
             throw this.stepFailure(e as Error, epoch, group[i].length);
           }
           stepLoss += result.loss / group.length;
-          samplesSinceTick += group[i].length;
+          samples += group[i].length;
           if (request.optimizerStep) lastGradNorm = result.gradNorm;
         }
-        this.state.global_step += 1;
-        this.state.epoch = epoch + (update + 1) / updatesPerEpoch;
+        this.state.globalStep += 1;
+        this.state.epoch = epochProgress(epoch, update * accum + size - 1, batchesPerEpoch);
         trLoss += stepLoss;
         totalLoss += stepLoss;
         this.stepLosses.push(stepLoss);
         const now = Date.now();
-        const samplesPerSecond = (samplesSinceTick * 1000) / Math.max(1, now - tick);
-        samplesSinceTick = 0;
+        this.callbacks.onStep?.({
+          globalStep: this.state.globalStep, epoch: this.state.epoch, loss: stepLoss, learningRate: lr,
+          samplesPerSecond: (samples * 1000) / Math.max(1, now - tick),
+        });
         tick = now;
-        this.callbacks.onStep?.({ globalStep: this.state.global_step, epoch: this.state.epoch, loss: stepLoss, learningRate: lr, samplesPerSecond });
 
-        const gs = this.state.global_step;
-        if (gs % args.loggingSteps === 0 || (args.loggingFirstStep && gs === 1)) {
+        const atStep = flowAtStepEnd(this.state.globalStep, flow);
+        const atEpoch = update === plan.updateStepsPerEpoch - 1 ? flowAtEpochEnd(flow) : null;
+        if (atStep.log || atEpoch?.log) {
+          const gs = this.state.globalStep;
           this.log({ loss: round(trLoss / (gs - lastLoggedStep), 4), grad_norm: lastGradNorm, learning_rate: lr, epoch: round(this.state.epoch, 4) });
           trLoss = 0;
           lastLoggedStep = gs;
         }
-        const endOfRun = gs >= steps.maxSteps;
-        const endOfEpoch = update === updatesPerEpoch - 1;
-        const evalNow = (args.evalStrategy === 'steps' && gs % args.evalSteps === 0) || (args.evalStrategy === 'epoch' && endOfEpoch);
-        const saveNow = (args.saveStrategy === 'steps' && gs % args.saveSteps === 0) || (args.saveStrategy === 'epoch' && endOfEpoch)
-          || (args.saveStrategy === 'best' && false);
         let metrics: Record<string, number> | null = null;
-        if (evalNow && this.evaluator) metrics = await this.evaluateDuringTraining();
-        if (saveNow || (args.saveStrategy === 'best' && metrics && this.isNewBest(metrics))) await this.saveCheckpoint(metrics);
-        if (endOfRun) break outer;
+        if ((atStep.evaluate || atEpoch?.evaluate) && this.evaluator) metrics = await this.evaluateDuringTraining();
+        const saveBest = args.saveStrategy === 'best' && metrics !== null && this.state.bestGlobalStep === this.state.globalStep;
+        if (atStep.save || atEpoch?.save || saveBest) await this.saveCheckpoint();
+        if (atStep.stop) break training;
       }
     }
 
     const runtime = (Date.now() - started) / 1000;
-    const stepsRun = this.state.global_step - startStep;
-    if (args.loadBestModelAtEnd && this.state.best_model_checkpoint) {
-      await this.model.native.loadWeights(path.join(this.state.best_model_checkpoint, 'model.safetensors'));
+    const stepsRun = this.state.globalStep - startStep;
+    if (args.loadBestModelAtEnd && this.state.bestModelCheckpoint) {
+      await this.model.native.loadWeights(path.join(this.state.bestModelCheckpoint, 'model.safetensors'));
     }
+    this.checkpoints.pruneAfterTraining(args.saveTotalLimit, this.state.bestModelCheckpoint);
     const metrics = {
       train_runtime: round(runtime, 4),
       train_samples_per_second: round((stepsRun * args.perDeviceTrainBatchSize * accum) / runtime, 3),
@@ -203,7 +208,7 @@ export class Trainer {
       epoch: this.state.epoch,
     };
     this.log(metrics);
-    return { globalStep: this.state.global_step, trainingLoss: metrics.train_loss, metrics, bestModelCheckpoint: this.state.best_model_checkpoint };
+    return { globalStep: this.state.globalStep, trainingLoss: metrics.train_loss, metrics, bestModelCheckpoint: this.state.bestModelCheckpoint };
   }
 
   /** The model (and its card) into output_dir, or dir. */
@@ -212,8 +217,8 @@ export class Trainer {
   }
 
   private log(record: LogEntry): void {
-    const entry = { ...record, step: this.state.global_step };
-    this.state.log_history.push(entry);
+    const entry = { ...record, step: this.state.globalStep };
+    this.state.logHistory.push(entry);
     this.callbacks.onLog?.(entry);
   }
 
@@ -221,65 +226,56 @@ export class Trainer {
     const metrics = await this.evaluate();
     this.log({ ...metrics, epoch: round(this.state.epoch, 4) });
     this.callbacks.onEvaluate?.(metrics);
-    if (this.args.saveStrategy !== 'best') this.trackBest(metrics, null);
+    this.trackBest(metrics);
     return metrics;
   }
 
-  private metricForBest(metrics: Record<string, number>): { key: string; value: number } | null {
-    let key = this.args.metricForBestModel;
-    if (!key) {
-      if (!this.evaluator?.primaryMetric) return null;
-      key = this.evaluator.primaryMetric;
-    }
+  /** metric_for_best_model (default: "loss" with load_best_model_at_end, else the evaluator's primary metric), with HF's "eval_" prefix. */
+  private metricForBest(metrics: Record<string, number>): { key: string; greater: boolean } | null {
+    let key = this.args.metricForBestModel ?? this.evaluator?.primaryMetric ?? null;
+    if (!key) return null;
     if (!key.startsWith('eval_')) key = `eval_${key}`;
     if (!(key in metrics)) {
-      throw new Error(`metric_for_best_model "${this.args.metricForBestModel ?? key}" is not among the evaluation metrics: ${Object.keys(metrics).join(', ')}`);
+      throw new Error(`metric_for_best_model "${key}" is not among the evaluation metrics: ${Object.keys(metrics).join(', ')}`);
     }
-    return { key, value: metrics[key] };
+    return { key, greater: this.args.greaterIsBetter ?? !key.endsWith('loss') };
   }
 
-  private isNewBest(metrics: Record<string, number>): boolean {
+  /** Records a new best metric; the checkpoint of this step holds that model once saved. */
+  private trackBest(metrics: Record<string, number>): void {
     const m = this.metricForBest(metrics);
-    if (!m) return false;
-    const best = this.state.best_metric;
-    const greater = this.args.greaterIsBetter ?? !m.key.endsWith('loss');
-    return best === null || (greater ? m.value > best : m.value < best);
+    if (!m) return;
+    const value = metrics[m.key];
+    const best = this.state.bestMetric;
+    if (best !== null && !(m.greater ? value > best : value < best)) return;
+    this.state.bestMetric = value;
+    this.state.bestGlobalStep = this.state.globalStep;
+    this.state.bestModelCheckpoint = this.checkpoints.checkpointDir(this.state.globalStep);
   }
 
-  /** Records the best metric; its checkpoint is named when that step gets saved. */
-  private trackBest(metrics: Record<string, number>, checkpoint: string | null): void {
-    if (!this.isNewBest(metrics)) return;
-    const m = this.metricForBest(metrics)!;
-    this.state.best_metric = m.value;
-    this.state.best_global_step = this.state.global_step;
-    this.state.best_model_checkpoint = checkpoint ?? this.checkpoints.checkpointDir(this.state.global_step);
-  }
-
-  private async saveCheckpoint(metrics: Record<string, number> | null): Promise<void> {
-    if (metrics && this.args.saveStrategy === 'best') this.trackBest(metrics, null);
-    const step = this.state.global_step;
-    const dir = await this.checkpoints.save(step, async (tmp) => {
+  private async saveCheckpoint(): Promise<void> {
+    const dir = await this.checkpoints.save(this.state.globalStep, async (tmp) => {
       await this.model.saveInto(tmp);
       await this.model.native.saveTrainingState(path.join(tmp, TRAINING_STATE));
-      fs.writeFileSync(path.join(tmp, 'training_args.json'), JSON.stringify(this.args, null, 2) + '\n');
-      writeTrainerState(path.join(tmp, 'trainer_state.json'), this.state);
+      fs.writeFileSync(path.join(tmp, 'training_args.json'), JSON.stringify(trainingArgumentsToSnakeCase(this.args), null, 2) + '\n');
+      await this.state.save(path.join(tmp, TRAINER_STATE_NAME));
     });
-    this.checkpoints.rotate(this.args.saveTotalLimit, this.args.loadBestModelAtEnd ? this.state.best_model_checkpoint : null);
+    this.checkpoints.rotate(this.args.saveTotalLimit, this.args.loadBestModelAtEnd ? this.state.bestModelCheckpoint : null);
     this.callbacks.onSave?.(dir);
   }
 
   private async resume(dir: string): Promise<void> {
-    const state = readTrainerState(path.join(dir, 'trainer_state.json'));
+    const state = TrainerState.load(path.join(dir, TRAINER_STATE_NAME));
     await this.model.native.loadWeights(path.join(dir, 'model.safetensors'));
     await this.model.native.loadTrainingState(path.join(dir, TRAINING_STATE));
     this.state = state;
   }
 
   private stepFailure(e: Error, epoch: number, batchRows: number): Error {
-    const step = this.state.global_step + 1;
+    const step = this.state.globalStep + 1;
     const last = this.checkpoints.latest();
     const kept = last ? `the last checkpoint, ${last}, is intact` : 'no checkpoint had been saved yet';
-    const err = new Error(`training stopped at step ${step} (epoch ${epoch + 1}, batch of ${batchRows} rows): ${e.message}; the weights were not updated by this step and ${kept}`);
+    const err = new Error(`training stopped at step ${step} (epoch ${epoch + 1}, a batch of ${batchRows} rows): ${e.message}; the weights were not updated by this step and ${kept}`);
     (err as Error & { cause?: unknown }).cause = e;
     return err;
   }
@@ -294,10 +290,13 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-function freshState(args: TrainingArguments, maxSteps = 0, batchSize = args.perDeviceTrainBatchSize): TrainerStateJson {
-  return {
-    global_step: 0, epoch: 0, max_steps: maxSteps, num_train_epochs: args.numTrainEpochs,
-    logging_steps: args.loggingSteps, eval_steps: args.evalSteps, save_steps: args.saveSteps, train_batch_size: batchSize,
-    best_metric: null, best_model_checkpoint: null, best_global_step: null, log_history: [],
-  };
+function newState(args: TrainingArguments, plan: TrainingPlan, flow: FlowSettings): TrainerState {
+  const s = new TrainerState();
+  s.maxSteps = plan.maxSteps;
+  s.numTrainEpochs = plan.numTrainEpochs;
+  s.loggingSteps = flow.loggingSteps;
+  s.evalSteps = flow.evalSteps;
+  s.saveSteps = flow.saveSteps;
+  s.trainBatchSize = args.perDeviceTrainBatchSize;
+  return s;
 }
