@@ -36,8 +36,9 @@ export interface TrainerCallbacks {
   onStep?(info: { globalStep: number; epoch: number; loss: number; learningRate: number; samplesPerSecond: number }): void;
   /** Every logging_steps (and the final summary). */
   onLog?(record: LogEntry): void;
-  onEvaluate?(metrics: Record<string, number>): void;
-  onSave?(checkpointDir: string): void;
+  onEvaluate?(metrics: Record<string, number>): void | Promise<void>;
+  /** After a checkpoint is complete; awaited before training goes on. */
+  onSave?(checkpointDir: string): void | Promise<void>;
 }
 
 export interface TrainerOptions {
@@ -225,7 +226,7 @@ export class Trainer {
   private async evaluateDuringTraining(): Promise<Record<string, number>> {
     const metrics = await this.evaluate();
     this.log({ ...metrics, epoch: round(this.state.epoch, 4) });
-    this.callbacks.onEvaluate?.(metrics);
+    await this.callbacks.onEvaluate?.(metrics);
     this.trackBest(metrics);
     return metrics;
   }
@@ -261,7 +262,7 @@ export class Trainer {
       await this.state.save(path.join(tmp, TRAINER_STATE_NAME));
     });
     this.checkpoints.rotate(this.args.saveTotalLimit, this.args.loadBestModelAtEnd ? this.state.bestModelCheckpoint : null);
-    this.callbacks.onSave?.(dir);
+    await this.callbacks.onSave?.(dir);
   }
 
   private async resume(dir: string): Promise<void> {
