@@ -145,6 +145,8 @@ export class Trainer {
       for (let update = firstUpdate; update < plan.updateStepsPerEpoch; update++) {
         const size = batchesInUpdateStep(update, plan, batchesPerEpoch, accum);
         const group = batches.slice(update * accum, update * accum + size);
+        // NO_DUPLICATES can yield fewer batches than its nominal length when texts repeat: the epoch ends early.
+        if (group.length === 0) break;
         const lr = schedule(this.state.globalStep);
         let next = collateBatch(group[0], tokenized, columns.labels);
         let stepLoss = 0;

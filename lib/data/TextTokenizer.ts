@@ -1,0 +1,159 @@
+/**
+ * Text to token ids exactly as sentence-transformers 6.0.1 tokenizes for a model folder: the folder's
+ * tokenizer.json (run by @huggingface/tokenizers, pure JS), `do_lower_case` and `max_seq_length` from
+ * sentence_bert_config.json, special tokens from the post-processor, and truncation as the Hugging Face
+ * fast tokenizer's `truncation="longest_first"` does for one sequence: keep the first
+ * maxSeqLength - (number of special tokens) content tokens, then add the special tokens.
+ *
+ * Where the JS library departs from the Rust `tokenizers` that Python uses, the text is adjusted first
+ * (see `alignWithRust`); test/data/TextTokenizer.test.ts checks the ids against Python on real texts.
+ *
+ * Every distinct text is tokenized once: results are cached and the cached array is returned (do not
+ * modify it).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Tokenizer } from '@huggingface/tokenizers';
+
+export interface TextTokenizerOptions {
+  /** Overrides sentence_bert_config.json's max_seq_length (as `model.max_seq_length = n` in Python). */
+  maxSeqLength?: number;
+  /** Overrides sentence_bert_config.json's do_lower_case. */
+  doLowerCase?: boolean;
+}
+
+interface JsonObject { [key: string]: any }
+
+export class TextTokenizer {
+  readonly maxSeqLength: number;
+  /** The id of the pad token, or null when the tokenizer has none. */
+  readonly padTokenId: number | null;
+  /** Vocabulary size including added tokens (the `len(tokenizer)` of Python). */
+  readonly vocabSize: number;
+  /** How many special tokens the post-processor adds to one text, and how many of them precede it. */
+  readonly numSpecialTokens: number;
+  private readonly specialPrefix: number;
+  private readonly tokenizer: Tokenizer;
+  private readonly lowercases: boolean;
+  private readonly handlesChineseChars: boolean;
+  private readonly cache = new Map<string, Int32Array>();
+
+  /** Reads tokenizer.json, tokenizer_config.json, sentence_bert_config.json (and config.json if needed) from a model folder. */
+  static fromFolder(folder: string, options: TextTokenizerOptions = {}): TextTokenizer {
+    const read = (name: string, required: boolean): JsonObject | null => {
+      const file = path.join(folder, name);
+      if (!fs.existsSync(file)) {
+        if (required) throw new Error(`${folder} has no ${name}: a sentence-transformers model folder with a fast tokenizer (tokenizer.json) is needed`);
+        return null;
+      }
+      try {
+        return JSON.parse(fs.readFileSync(file, 'utf8'));
+      } catch (e) {
+        throw new Error(`${file}: ${(e as Error).message}`);
+      }
+    };
+    const tokenizerJson = read('tokenizer.json', true)!;
+    const tokenizerConfig = read('tokenizer_config.json', false) ?? {};
+    const sbert = read('sentence_bert_config.json', false) ?? {};
+    let maxSeqLength: number | undefined = options.maxSeqLength ?? sbert.max_seq_length ?? undefined;
+    if (maxSeqLength === undefined) {
+      // As sentence-transformers without max_seq_length: the tokenizer's limit, capped by the position embeddings.
+      const config = read('config.json', false) ?? {};
+      const limits = [tokenizerConfig.model_max_length, config.max_position_embeddings].filter((x) => Number.isInteger(x) && x > 0 && x < 1e9);
+      if (limits.length === 0) throw new Error(`${folder}: no max_seq_length in sentence_bert_config.json and no model_max_length/max_position_embeddings to fall back on`);
+      maxSeqLength = Math.min(...limits);
+    }
+    return new TextTokenizer(tokenizerJson, tokenizerConfig, { maxSeqLength, doLowerCase: options.doLowerCase ?? sbert.do_lower_case ?? false }, folder);
+  }
+
+  constructor(tokenizerJson: JsonObject, tokenizerConfig: JsonObject, settings: { maxSeqLength: number; doLowerCase: boolean }, source = 'tokenizer') {
+    const json: JsonObject = { ...tokenizerJson, truncation: null, padding: null };
+    if (settings.doLowerCase && !hasLowercaseNormalizer(json.normalizer)) {
+      // sentence-transformers prepends a Lowercase normalizer when do_lower_case is set and none is there.
+      const inner = json.normalizer ? (json.normalizer.type === 'Sequence' ? json.normalizer.normalizers : [json.normalizer]) : [];
+      json.normalizer = { type: 'Sequence', normalizers: [{ type: 'Lowercase' }, ...inner] };
+    }
+    this.tokenizer = new Tokenizer(json, tokenizerConfig);
+    this.lowercases = normalizerLowercases(json.normalizer);
+    this.handlesChineseChars = normalizerHandlesChineseChars(json.normalizer);
+
+    // Locate the text among the special tokens by post-processing a sentinel token.
+    const sentinel = '\u0000sentinel\u0000';
+    const layout: string[] = this.tokenizer.post_processor
+      ? (this.tokenizer.post_processor as unknown as (a: string[], b: null, special: boolean) => { tokens: string[] })([sentinel], null, true).tokens
+      : [sentinel];
+    this.specialPrefix = layout.indexOf(sentinel);
+    this.numSpecialTokens = layout.length - 1;
+
+    if (!Number.isInteger(settings.maxSeqLength) || settings.maxSeqLength <= this.numSpecialTokens) {
+      throw new Error(`${source}: max_seq_length must be an integer above the ${this.numSpecialTokens} special tokens, got ${settings.maxSeqLength}`);
+    }
+    this.maxSeqLength = settings.maxSeqLength;
+    const padToken = tokenizerConfig.pad_token;
+    const padContent = typeof padToken === 'string' ? padToken : padToken?.content;
+    this.padTokenId = (padContent !== undefined ? this.tokenizer.token_to_id(padContent) : tokenizerJson.padding?.pad_id) ?? null;
+    this.vocabSize = this.tokenizer.get_vocab(true).size;
+  }
+
+  get cacheSize(): number {
+    return this.cache.size;
+  }
+
+  encode(text: string): Int32Array {
+    const cached = this.cache.get(text);
+    if (cached) return cached;
+    if (typeof text !== 'string') throw new Error(`TextTokenizer.encode expects a string, got ${text === null ? 'null' : typeof text}`);
+    const full = this.tokenizer.encode(this.alignWithRust(text), { add_special_tokens: true }).ids;
+    let ids: Int32Array;
+    if (full.length <= this.maxSeqLength) {
+      ids = Int32Array.from(full);
+    } else {
+      const contentLength = full.length - this.numSpecialTokens;
+      const keep = this.maxSeqLength - this.numSpecialTokens;
+      ids = new Int32Array(this.maxSeqLength);
+      ids.set(full.slice(0, this.specialPrefix + keep), 0);
+      ids.set(full.slice(this.specialPrefix + contentLength), this.specialPrefix + keep);
+    }
+    this.cache.set(text, ids);
+    return ids;
+  }
+
+  encodeMany(texts: readonly string[]): Int32Array[] {
+    return texts.map((t) => this.encode(t));
+  }
+
+  /**
+   * Rust lowercases character by character, so a final capital sigma becomes σ; JavaScript's
+   * toLowerCase makes it ς (a different token). Mapping Σ to σ first gives Rust's result either way.
+   * The JS BertNormalizer spaces out CJK ideographs by UTF-16 unit and so misses those beyond the BMP
+   * (CJK extensions B-F); Rust spaces them out, so they are spaced here first.
+   */
+  private alignWithRust(text: string): string {
+    if (this.lowercases && text.includes('\u03a3')) text = text.replace(/\u03a3/g, '\u03c3');
+    if (this.handlesChineseChars && /[\u{20000}-\u{2FA1F}]/u.test(text)) text = text.replace(ASTRAL_CJK, ' $& ');
+    return text;
+  }
+}
+
+/** The CJK ideographs beyond the BMP that Rust's BertNormalizer spaces out (its is_chinese_char, which skips U+2B820-U+2B91F). */
+const ASTRAL_CJK = /[\u{20000}-\u{2A6DF}\u{2A700}-\u{2B81F}\u{2B920}-\u{2CEAF}\u{2F800}-\u{2FA1F}]/gu;
+
+function hasLowercaseNormalizer(normalizer: JsonObject | null | undefined): boolean {
+  // Mirrors sentence-transformers' _has_lowercase: a Lowercase normalizer, alone or in a Sequence (BertNormalizer does not count).
+  if (!normalizer) return false;
+  if (normalizer.type === 'Lowercase') return true;
+  return normalizer.type === 'Sequence' && normalizer.normalizers.some((n: JsonObject) => n.type === 'Lowercase');
+}
+
+function normalizerLowercases(normalizer: JsonObject | null | undefined): boolean {
+  if (!normalizer) return false;
+  if (normalizer.type === 'Lowercase') return true;
+  if (normalizer.type === 'BertNormalizer') return normalizer.lowercase === true;
+  return normalizer.type === 'Sequence' && normalizer.normalizers.some(normalizerLowercases);
+}
+
+function normalizerHandlesChineseChars(normalizer: JsonObject | null | undefined): boolean {
+  if (!normalizer) return false;
+  if (normalizer.type === 'BertNormalizer') return normalizer.handle_chinese_chars === true;
+  return normalizer.type === 'Sequence' && normalizer.normalizers.some(normalizerHandlesChineseChars);
+}

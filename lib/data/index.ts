@@ -1,0 +1,12 @@
+export { Dataset, concatenateDatasets } from './Dataset';
+export type { TrainTestSplitOptions } from './Dataset';
+export type { DataFormat, LoadOptions } from './readDataFile';
+export { LABEL_COLUMNS, columnRoles, textColumn, labelColumn, trainingColumns } from './inputColumns';
+export type { ColumnRoles, TrainingColumns } from './inputColumns';
+export { TextTokenizer } from './TextTokenizer';
+export type { TextTokenizerOptions } from './TextTokenizer';
+export { BatchSampler, BatchSamplers, DefaultBatchSampler, NoDuplicatesBatchSampler, batchCount, createBatchSampler } from './BatchSampler';
+export type { BatchSamplerName, BatchSamplerOptions, BatchSamplerState } from './BatchSampler';
+export { packTexts, collateBatch } from './collate';
+export type { CollatedBatch } from './collate';
+export { SeededRandom } from './SeededRandom';
