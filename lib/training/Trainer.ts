@@ -74,7 +74,8 @@ export class Trainer {
 
   constructor(options: TrainerOptions) {
     this.model = options.model;
-    this.args = isParsed(options.args) ? options.args : parseTrainingArguments(options.args ?? {});
+    // Parsing is idempotent, so parsed arguments, camelCase objects and snake_case objects all pass through it.
+    this.args = parseTrainingArguments((options.args ?? {}) as Record<string, unknown>);
     this.trainDataset = options.trainDataset;
     this.loss = options.loss;
     this.evaluator = options.evaluator;
@@ -182,7 +183,8 @@ export class Trainer {
         tick = now;
 
         const atStep = flowAtStepEnd(this.state.globalStep, flow);
-        const atEpoch = update === plan.updateStepsPerEpoch - 1 ? flowAtEpochEnd(flow) : null;
+        // Stopping part-way through an epoch still ends that epoch (its epoch-strategy evaluation and save run).
+        const atEpoch = update === plan.updateStepsPerEpoch - 1 || atStep.stop ? flowAtEpochEnd(flow) : null;
         if (atStep.log || atEpoch?.log) {
           const gs = this.state.globalStep;
           this.log({ loss: round(trLoss / (gs - lastLoggedStep), 4), grad_norm: lastGradNorm, learning_rate: lr, epoch: round(this.state.epoch, 4) });
@@ -263,7 +265,7 @@ export class Trainer {
       fs.writeFileSync(path.join(tmp, 'training_args.json'), JSON.stringify(trainingArgumentsToSnakeCase(this.args), null, 2) + '\n');
       await this.state.save(path.join(tmp, TRAINER_STATE_NAME));
     });
-    this.checkpoints.rotate(this.args.saveTotalLimit, this.args.loadBestModelAtEnd ? this.state.bestModelCheckpoint : null);
+    this.checkpoints.rotate(this.args.saveTotalLimit, this.state.bestModelCheckpoint);
     await this.callbacks.onSave?.(dir);
   }
 
@@ -282,10 +284,6 @@ export class Trainer {
     (err as Error & { cause?: unknown }).cause = e;
     return err;
   }
-}
-
-function isParsed(a: unknown): a is TrainingArguments {
-  return typeof a === 'object' && a !== null && (a as { __parsed?: boolean }).__parsed === true;
 }
 
 function round(x: number, digits: number): number {
