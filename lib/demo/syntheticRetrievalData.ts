@@ -41,7 +41,7 @@ const TOPICS: Topic[] = [
   (n, r) => { const v = pick(RIVALS, r); return [`which firm competes with ${n} ?`, `the main rival of ${n} in every market is ${v} .`]; },
 ];
 
-export function syntheticRetrievalPairs(numCompanies = 240, seed = 7): SyntheticPair[] {
+export function syntheticRetrievalPairs(numCompanies = 600, seed = 7): SyntheticPair[] {
   const r = rng(seed);
   const names = new Set<string>();
   while (names.size < numCompanies) names.add(pick(SYLLABLES, r) + pick(SYLLABLES, r) + pick(SYLLABLES, r));
