@@ -48,7 +48,7 @@ export class SentenceTransformer implements EmbeddingModel {
     readonly normalize: boolean,
     readonly maxSeqLength: number,
     readonly doLowerCase: boolean,
-    readonly similarityFunction: SimilarityFunction,
+    readonly similarityFnName: SimilarityFunction,
     private readonly tokenizerDir: string,
     private readonly extraConfig: Record<string, unknown>,
   ) {}
@@ -64,7 +64,7 @@ export class SentenceTransformer implements EmbeddingModel {
     } catch (e) {
       throw new Error(`${info.weightsPath}: ${(e as Error).message}`);
     }
-    const tokenizer = TextTokenizer.fromModelDir(info.transformerDir, { maxSeqLength: info.maxSeqLength, doLowerCase: info.doLowerCase });
+    const tokenizer = TextTokenizer.fromFolder(info.transformerDir, { maxSeqLength: info.maxSeqLength, doLowerCase: info.doLowerCase });
     const model = new SentenceTransformer(native, tokenizer, device, info.config, info.pooling, info.normalize,
       info.maxSeqLength, info.doLowerCase, info.similarityFunction, info.transformerDir, info.sentenceTransformersConfig);
     model.modelCardData.baseModel = baseModelName(info.config, dir);
@@ -78,7 +78,7 @@ export class SentenceTransformer implements EmbeddingModel {
     const configJson = JSON.stringify(options.config);
     const native = new NativeEncoder({ configJson, pooling: options.pooling, normalize: options.normalize, device });
     await native.initWeights(options.seed);
-    const tokenizer = TextTokenizer.fromModelDir(options.tokenizerDir, { maxSeqLength: options.maxSeqLength, doLowerCase: false });
+    const tokenizer = TextTokenizer.fromFolder(options.tokenizerDir, { maxSeqLength: options.maxSeqLength, doLowerCase: false });
     return new SentenceTransformer(native, tokenizer, device, options.config, options.pooling, options.normalize,
       options.maxSeqLength, false, 'cosine', options.tokenizerDir, {});
   }
@@ -122,7 +122,6 @@ export class SentenceTransformer implements EmbeddingModel {
           out.set(v, r * outDim);
         }
       });
-      options.onProgress?.(Math.min(start + batchSize, order.length), order.length);
     }
     return out;
   }
@@ -142,12 +141,12 @@ export class SentenceTransformer implements EmbeddingModel {
     }
     writeModelFolderConfigs(dir, {
       embeddingDim: this.embeddingDim, pooling: this.pooling, normalize: this.normalize, maxSeqLength: this.maxSeqLength, doLowerCase: this.doLowerCase,
-      similarityFunction: this.similarityFunction, previous: this.extraConfig,
+      similarityFunction: this.similarityFnName, previous: this.extraConfig,
     });
     const versions = { embedforge: packageVersion(), libtorch: loadAddon().deviceInfo().torchVersion, node: process.version };
     fs.writeFileSync(path.join(dir, 'README.md'), renderModelCard({
       embeddingDim: this.embeddingDim, maxSeqLength: this.maxSeqLength, pooling: this.pooling,
-      normalize: this.normalize, similarityFunction: this.similarityFunction,
+      normalize: this.normalize, similarityFunction: this.similarityFnName,
     }, this.modelCardData, versions));
   }
 }

@@ -1,0 +1,60 @@
+// The BERT encoder over Hugging Face BertModel weight names (no "bert." prefix):
+// embeddings.{word,position,token_type}_embeddings.weight, embeddings.LayerNorm.{weight,bias},
+// encoder.layer.N.attention.self.{query,key,value}.{weight,bias}, encoder.layer.N.attention.output.dense.*,
+// encoder.layer.N.attention.output.LayerNorm.*, encoder.layer.N.intermediate.dense.*,
+// encoder.layer.N.output.dense.*, encoder.layer.N.output.LayerNorm.*.
+// Linear weights are (out, in) as in torch.nn.Linear. forward maps a PaddedBatch to token embeddings
+// (B, L, H). Parameters are fp32 "master" tensors with requires_grad; tensors the encoder does not use
+// (pooler.*, embeddings.position_ids, ...) are kept in `extras` and written back on save.
+#pragma once
+#include <ATen/ATen.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "BertConfig.h"
+#include "PackedBatch.h"
+#include "Safetensors.h"
+
+namespace embedforge {
+
+class BertEncoder {
+ public:
+  BertEncoder(BertConfig config, at::Device device);
+
+  const BertConfig& config() const { return config_; }
+  const at::Device& device() const { return device_; }
+  /** Trainable parameters in a fixed order (embeddings, then layer by layer). */
+  const std::vector<std::pair<std::string, at::Tensor>>& parameters() const { return params_; }
+  std::vector<std::string> parameterNames() const;
+  /** True for parameters the HF Trainer decays: not biases, not LayerNorm weights. */
+  static bool decays(const std::string& name);
+
+  /** Loads safetensors (optional "bert." prefix); checks presence and shape of every parameter. */
+  void load(const std::string& path);
+  /** Parameters (and extras) as F32 safetensors, names without prefix. */
+  void save(const std::string& path) const;
+  /** BERT init: normal(0, initializer_range) weights, zero biases, LayerNorm 1/0, zero padding row. */
+  void init(uint64_t seed);
+
+  /** (B, L, H) token embeddings; training enables dropout as the config says. */
+  at::Tensor forward(const PaddedBatch& batch, bool training) const;
+
+ private:
+  struct Layer {
+    at::Tensor qW, qB, kW, kB, vW, vB, aoW, aoB, aoLnW, aoLnB, iW, iB, oW, oB, oLnW, oLnB;
+  };
+  at::Tensor& param(const std::string& name);
+  void bindLayers();
+  std::vector<std::pair<std::string, std::vector<int64_t>>> expectedShapes() const;
+
+  BertConfig config_;
+  at::Device device_;
+  std::vector<std::pair<std::string, at::Tensor>> params_;
+  TensorMap extras_;
+  at::Tensor wordEmb_, posEmb_, typeEmb_, embLnW_, embLnB_;
+  std::vector<Layer> layers_;
+};
+
+}  // namespace embedforge

@@ -1,0 +1,220 @@
+// Encode and train steps. Non-finite losses are rejected before backward and non-finite gradient
+// norms (fp32/bf16) before the optimizer step, so a bad batch never changes weights or optimizer state.
+#include "SentenceEncoder.h"
+
+#include <ATen/Context.h>
+#include <c10/core/GradMode.h>
+#include <c10/core/InferenceMode.h>
+#include <ATen/core/grad_mode.h>
+#include <c10/util/Exception.h>
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/cuda.h>
+
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+
+namespace embedforge {
+
+namespace {
+
+std::string describeNonFinite(double v) { return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"); }
+
+at::Generator cudaGenerator(const at::Device& device) {
+  return at::globalContext().defaultGenerator(at::Device(at::kCUDA, device.has_index() ? device.index() : 0));
+}
+
+}  // namespace
+
+at::Device parseDevice(const std::string& name) {
+  if (name == "cpu") return at::Device(at::kCPU);
+  if (name == "cuda") {
+    TORCH_CHECK(torch::cuda::is_available(), "device \"cuda\" requested but CUDA is not available to LibTorch on this machine");
+    return at::Device(at::kCUDA, 0);
+  }
+  TORCH_CHECK(false, "unsupported device \"", name, "\" (supported: cpu, cuda)");
+}
+
+SentenceEncoder::SentenceEncoder(const EncoderOptions& options)
+    : device_(parseDevice(options.device)),
+      encoder_(BertConfig::fromJson(options.configJson), device_),
+      pooling_(options.pooling),
+      normalize_(options.normalize) {}
+
+PaddedBatch SentenceEncoder::pad(const PackedTexts& texts) const {
+  const BertConfig& c = encoder_.config();
+  return padPacked(texts, c.vocabSize, c.maxPositionEmbeddings, c.padTokenId, device_);
+}
+
+void SentenceEncoder::rethrowOom(const PaddedBatch& batch) const {
+  throw std::runtime_error("out of memory on " + device_.str() + " for a batch of " + std::to_string(batch.batchSize) +
+                           " texts (max length " + std::to_string(batch.maxLength) + "): lower the batch size");
+}
+
+at::Tensor SentenceEncoder::embed(const PaddedBatch& batch, bool training, Precision precision) const {
+  at::Tensor tokens;
+  {
+    AutocastScope autocast(precision, device_);
+    tokens = encoder_.forward(batch, training);
+  }
+  at::Tensor pooled = pool(tokens.to(at::kFloat), batch.mask, batch.lengths, pooling_);
+  return normalize_ ? normalizeRows(pooled) : pooled;
+}
+
+at::Tensor SentenceEncoder::encode(const PackedTexts& texts) {
+  PaddedBatch batch = pad(texts);
+  try {
+    c10::InferenceMode inference;
+    const Precision precision = spec_ ? spec_->precision : Precision::Fp32;
+    return embed(batch, /*training=*/false, precision).to(at::kCPU).contiguous();
+  } catch (const c10::OutOfMemoryError&) {
+    rethrowOom(batch);
+  }
+}
+
+void SentenceEncoder::configureTraining(const TrainingSpec& spec) {
+  const LossConfig& loss = spec.loss;
+  TORCH_CHECK(loss.scale > 0 && std::isfinite(loss.scale), "loss scale must be a positive number, got ", loss.scale);
+  for (int64_t d : loss.matryoshkaDims) {
+    TORCH_CHECK(d > 0 && d <= embeddingDim(), "MatryoshkaLoss: dim ", d, " must be in [1, ", embeddingDim(), "]");
+  }
+  TORCH_CHECK(loss.matryoshkaDims.size() == loss.matryoshkaWeights.size(), "MatryoshkaLoss: ", loss.matryoshkaDims.size(),
+              " dims but ", loss.matryoshkaWeights.size(), " weights");
+  std::vector<std::tuple<std::string, at::Tensor, bool>> params;
+  for (const auto& [name, t] : encoder_.parameters()) params.emplace_back(name, t, BertEncoder::decays(name));
+  optimizer_ = std::make_unique<AdamW>(std::move(params), spec.optimizer);
+  spec_ = spec;
+  scaler_ = GradScaler();
+  if (device_.is_cuda()) at::globalContext().setAllowTF32CuBLAS(spec.tf32);
+  zeroGrad();
+}
+
+at::Tensor SentenceEncoder::computeLoss(const PaddedBatch& batch, int64_t numColumns) const {
+  TORCH_CHECK(numColumns >= 2, "numColumns must be >= 2 (anchor, positive, ...), got ", numColumns);
+  TORCH_CHECK(batch.batchSize % numColumns == 0, "got ", batch.batchSize, " texts, not a multiple of numColumns = ", numColumns,
+              " (texts are column-major: numColumns blocks of batchSize texts)");
+  // The loss runs outside autocast, in fp32, for an accurate softmax over the similarity matrix.
+  return contrastiveLoss(embed(batch, /*training=*/true, spec_->precision), numColumns, spec_->loss);
+}
+
+void SentenceEncoder::zeroGrad() {
+  for (const auto& p : encoder_.parameters()) {
+    at::Tensor t = p.second;
+    t.mutable_grad().reset();
+  }
+}
+
+TrainStepResult SentenceEncoder::trainStep(const TrainStepRequest& r) {
+  TORCH_CHECK(optimizer_, "configureTraining must be called before trainStep");
+  TORCH_CHECK(r.lossDivisor > 0 && std::isfinite(r.lossDivisor), "lossDivisor must be a positive number, got ", r.lossDivisor);
+  TORCH_CHECK(std::isfinite(r.learningRate) && r.learningRate >= 0, "learningRate must be a finite number >= 0, got ", r.learningRate);
+  PaddedBatch batch = pad(r.texts);
+  const bool fp16 = spec_->precision == Precision::Fp16 && device_.is_cuda();
+  TrainStepResult result;
+  result.gradNorm = std::numeric_limits<double>::quiet_NaN();
+  try {
+    at::Tensor loss = computeLoss(batch, r.numColumns);
+    result.loss = loss.item<double>();
+    if (!std::isfinite(result.loss)) {
+      zeroGrad();
+      TORCH_CHECK(false, "non-finite loss (", describeNonFinite(result.loss), ") at this step");
+    }
+    at::Tensor scaled = loss / r.lossDivisor;
+    if (fp16) scaled = scaled * scaler_.scale();
+    scaled.backward();
+    if (!r.optimizerStep) return result;
+
+    std::vector<at::Tensor> grads;
+    for (const auto& p : encoder_.parameters()) {
+      if (p.second.grad().defined()) grads.push_back(p.second.grad());
+    }
+    at::NoGradGuard noGrad;
+    if (fp16) {
+      for (auto& g : grads) g.mul_(1.0 / scaler_.scale());
+    }
+    std::vector<at::Tensor> norms;
+    for (const auto& g : grads) norms.push_back(g.norm(2));
+    at::Tensor total = norms.empty() ? at::zeros({}, at::kFloat) : at::stack(norms).norm(2);
+    result.gradNorm = total.item<double>();
+    if (!std::isfinite(result.gradNorm)) {
+      zeroGrad();
+      if (fp16) {  // the dynamic loss scale overflowed: skip this step and retry smaller, as GradScaler does
+        scaler_.update(true);
+        return result;
+      }
+      TORCH_CHECK(false, "non-finite gradient norm (", describeNonFinite(result.gradNorm), ") at this step");
+    }
+    if (r.maxGradNorm > 0) {
+      at::Tensor coef = at::clamp_max(r.maxGradNorm / (total + 1e-6), 1.0);
+      for (auto& g : grads) g.mul_(coef.to(g.device()));
+    }
+    optimizer_->step(r.learningRate);
+    if (fp16) scaler_.update(false);
+    zeroGrad();
+  } catch (const c10::OutOfMemoryError&) {
+    zeroGrad();
+    rethrowOom(batch);
+  }
+  return result;
+}
+
+LossAndGradients SentenceEncoder::lossAndGradients(const PackedTexts& texts, int64_t numColumns) {
+  TORCH_CHECK(spec_, "configureTraining must be called before lossAndGradients (it sets the loss)");
+  PaddedBatch batch = pad(texts);
+  try {
+    at::Tensor loss = computeLoss(batch, numColumns);
+    std::vector<at::Tensor> inputs;
+    for (const auto& p : encoder_.parameters()) inputs.push_back(p.second);
+    auto grads = torch::autograd::grad({loss}, inputs, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
+    LossAndGradients out;
+    out.loss = loss.item<double>();
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      at::Tensor g = grads[i].defined() ? grads[i] : at::zeros_like(inputs[i]);
+      out.gradients.emplace_back(encoder_.parameters()[i].first, g.detach().to(at::kCPU, at::kFloat).contiguous());
+    }
+    return out;
+  } catch (const c10::OutOfMemoryError&) {
+    rethrowOom(batch);
+  }
+}
+
+void SentenceEncoder::saveTrainingState(const std::string& path) const {
+  TORCH_CHECK(optimizer_, "configureTraining must be called before saveTrainingState");
+  TensorMap state = optimizer_->state();
+  {
+    at::Generator cpu = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(cpu.mutex());
+    state["rng.cpu"] = cpu.get_state();
+  }
+  if (device_.is_cuda()) {
+    at::Generator cuda = cudaGenerator(device_);
+    std::lock_guard<std::mutex> lock(cuda.mutex());
+    state["rng.cuda"] = cuda.get_state();
+  }
+  state["grad_scaler.scale"] = at::full({}, scaler_.scale(), at::kFloat);
+  writeSafetensors(path, state);
+}
+
+void SentenceEncoder::loadTrainingState(const std::string& path) {
+  TORCH_CHECK(optimizer_, "configureTraining must be called before loadTrainingState");
+  TensorMap state = readSafetensors(path);
+  auto cpuState = state.find("rng.cpu");
+  TORCH_CHECK(cpuState != state.end() && cpuState->second.scalar_type() == at::kByte, path, ": missing rng.cpu (U8)");
+  optimizer_->loadState(state, path);
+  {
+    at::Generator cpu = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(cpu.mutex());
+    cpu.set_state(cpuState->second);
+  }
+  auto cudaState = state.find("rng.cuda");
+  if (device_.is_cuda() && cudaState != state.end()) {
+    at::Generator cuda = cudaGenerator(device_);
+    std::lock_guard<std::mutex> lock(cuda.mutex());
+    cuda.set_state(cudaState->second);
+  }
+  auto scale = state.find("grad_scaler.scale");
+  if (scale != state.end()) scaler_.setScale(scale->second.item<double>());
+}
+
+}  // namespace embedforge

@@ -1,0 +1,99 @@
+// A sentence-transformers BERT bi-encoder: BertEncoder -> Pooling -> optional Normalize, with the
+// training machinery around it (loss, AdamW, gradient accumulation and clipping, mixed precision).
+// Texts arrive packed (PackedBatch.h); embeddings leave as fp32 CPU tensors (N, hidden_size).
+// Not thread-safe: the caller serializes calls (the addon holds a mutex per encoder).
+#pragma once
+#include <ATen/ATen.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "AdamW.h"
+#include "BertEncoder.h"
+#include "Losses.h"
+#include "PackedBatch.h"
+#include "Pooling.h"
+#include "Precision.h"
+
+namespace embedforge {
+
+struct EncoderOptions {
+  std::string configJson;
+  PoolingMode pooling = PoolingMode::Mean;
+  bool normalize = false;
+  std::string device = "cpu";  // "cpu" | "cuda"
+};
+
+struct TrainingSpec {
+  LossConfig loss;
+  AdamWOptions optimizer;
+  Precision precision = Precision::Fp32;
+  bool tf32 = false;
+};
+
+struct TrainStepRequest {
+  PackedTexts texts;
+  int64_t numColumns = 2;
+  double lossDivisor = 1.0;
+  bool optimizerStep = true;
+  double learningRate = 0.0;
+  double maxGradNorm = 0.0;
+};
+
+struct TrainStepResult {
+  double loss = 0;
+  double gradNorm = 0;  // NaN when no optimizer step was taken
+};
+
+struct LossAndGradients {
+  double loss = 0;
+  std::vector<std::pair<std::string, at::Tensor>> gradients;  // CPU fp32, by parameter name
+};
+
+/** "cpu" or "cuda" (the latter only when LibTorch sees a CUDA device). */
+at::Device parseDevice(const std::string& name);
+
+class SentenceEncoder {
+ public:
+  explicit SentenceEncoder(const EncoderOptions& options);
+
+  int64_t embeddingDim() const { return encoder_.config().hiddenSize; }
+  std::vector<std::string> parameterNames() const { return encoder_.parameterNames(); }
+
+  void loadWeights(const std::string& path) { encoder_.load(path); }
+  void initWeights(uint64_t seed) { encoder_.init(seed); }
+  void saveWeights(const std::string& path) const { encoder_.save(path); }
+
+  /** Eval mode, no autograd: (N, D) fp32 CPU embeddings in input order. */
+  at::Tensor encode(const PackedTexts& texts);
+
+  void configureTraining(const TrainingSpec& spec);
+  TrainStepResult trainStep(const TrainStepRequest& request);
+  /** Train-mode loss and its gradients, without touching accumulated gradients or the optimizer. */
+  LossAndGradients lossAndGradients(const PackedTexts& texts, int64_t numColumns);
+
+  /** AdamW moments and steps, loss scale and RNG states (CPU, and CUDA when used) as safetensors. */
+  void saveTrainingState(const std::string& path) const;
+  void loadTrainingState(const std::string& path);
+
+ private:
+  PaddedBatch pad(const PackedTexts& texts) const;
+  /** Pooled (and normalized) fp32 embeddings; autocast applies to the encoder only. */
+  at::Tensor embed(const PaddedBatch& batch, bool training, Precision precision) const;
+  at::Tensor computeLoss(const PaddedBatch& batch, int64_t numColumns) const;
+  void zeroGrad();
+  [[noreturn]] void rethrowOom(const PaddedBatch& batch) const;
+
+  at::Device device_;
+  BertEncoder encoder_;
+  PoolingMode pooling_;
+  bool normalize_;
+  std::optional<TrainingSpec> spec_;
+  std::unique_ptr<AdamW> optimizer_;
+  GradScaler scaler_;
+};
+
+}  // namespace embedforge
