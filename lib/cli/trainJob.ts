@@ -40,7 +40,11 @@ export async function runTrainJob(
   const t0 = Date.now();
   const say = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const modelSpec = typeof config.model === 'string' ? { path: config.model } : config.model;
-  const args = parseTrainingArguments({ output_dir: 'embedforge-output', ...(config.args ?? {}) }, 'args');
+  const rawArgs = { output_dir: 'embedforge-output', ...(config.args ?? {}) } as Record<string, unknown>;
+  // Relative paths in a config file mean relative to that file, output_dir included.
+  rawArgs.output_dir = path.resolve(baseDir, String(rawArgs.output_dir ?? rawArgs.outputDir));
+  delete rawArgs.outputDir;
+  const args = parseTrainingArguments(rawArgs, 'args');
   const model = options.model ?? await SentenceTransformer.load(path.resolve(baseDir, modelSpec.path), { device: modelSpec.device ?? args.device ?? undefined });
 
   const trainSpec = normalizeData(config.train_data, baseDir);
