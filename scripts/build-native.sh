@@ -7,6 +7,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 JOBS="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
+# node-gyp (binding.gyp) owns build/ itself, so it asks for a separate CMake tree via EMBEDFORGE_BUILD_DIR.
+BUILD_DIR="${EMBEDFORGE_BUILD_DIR:-build}"
 
 TORCH_PREFIX=""
 if [ -n "${LIBTORCH:-}" ]; then
@@ -41,10 +43,11 @@ ARGS=(--CDNODE_API_HEADERS_DIR="$NAPI_INC" --CDNODE_ADDON_API_DIR="$ADDON_INC" -
 [ -n "$TORCH_PREFIX" ] && ARGS+=(--CDCMAKE_PREFIX_PATH="$TORCH_PREFIX")
 
 t0=$(date +%s)
-node_modules/.bin/cmake-js configure "${GEN[@]}" "${ARGS[@]}" >&2
+node_modules/.bin/cmake-js configure --out "$BUILD_DIR" "${GEN[@]}" "${ARGS[@]}" >&2
 t1=$(date +%s)
-CMAKE_BUILD_PARALLEL_LEVEL="$JOBS" cmake --build build --config Release -j "$JOBS" >&2
+CMAKE_BUILD_PARALLEL_LEVEL="$JOBS" cmake --build "$BUILD_DIR" --config Release -j "$JOBS" >&2
 t2=$(date +%s)
 OUT="$ROOT/build/Release/embedforge.node"
+if [ "$BUILD_DIR" != "build" ]; then mkdir -p "$(dirname "$OUT")" && cp "$BUILD_DIR/Release/embedforge.node" "$OUT"; fi
 [ -f "$OUT" ] || { echo "build-native: $OUT was not produced" >&2; exit 1; }
 echo "build-native: configure $((t1 - t0))s, build $((t2 - t1))s, $(du -h "$OUT" | cut -f1) at $OUT" >&2
