@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /** The embedforge command: train, evaluate, encode, demo. */
 import { Command, InvalidArgumentError } from 'commander';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { benchTable, defaultPython, runBenchmark } from '../bench/benchmark';
 import { runDemo } from '../demo/runDemo';
 import { packageVersion } from '../models/SentenceTransformer';
 import { encodeCommand } from './encodeCommand';
@@ -81,6 +84,22 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const r = await runDemo({ workDir: o.out, epochs: o.epochs, device: o.device, json: o.json });
       process.stderr.write(`demo finished in ${r.seconds.toFixed(1)}s: ${r.globalStep} steps; fine-tuned model in ${r.outputDir}\n`);
+    });
+  program.command('bench')
+    .description('training and encoding throughput beside sentence-transformers on the same model and pairs, in one run')
+    .requiredOption('--model <dir>', 'sentence-transformers model folder')
+    .requiredOption('--pairs <file>', 'anchor/positive rows')
+    .option('--batch <n>', 'training batch size', int, 32)
+    .option('--steps <n>', 'training steps', int, 30)
+    .option('--warmup <n>', 'steps left out of the steady-state rate', int, 5)
+    .option('--device <device>', 'cpu, cuda or auto')
+    .option('--bf16', 'bf16 autocast and tf32 (CUDA)')
+    .option('--no-reference', 'measure embedforge alone')
+    .option('--json', 'print the result as JSON')
+    .action(async (o) => {
+      const r = await runBenchmark({ model: o.model, pairs: o.pairs, batch: o.batch, steps: o.steps, warmup: o.warmup, device: o.device,
+        bf16: o.bf16, python: o.reference ? defaultPython() : null, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'embedforge-bench-')) });
+      process.stdout.write((o.json ? JSON.stringify(r) : benchTable(r)) + '\n');
     });
   return program;
 }
