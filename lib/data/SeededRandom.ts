@@ -25,6 +25,11 @@ export class SeededRandom {
     return (t ^ (t >>> 14)) >>> 0;
   }
 
+  /** A uniform float in [0, 1). */
+  nextFloat(): number {
+    return this.nextUint32() / 0x100000000;
+  }
+
   /** A uniform integer in [0, n), without modulo bias (rejection sampling). */
   nextInt(n: number): number {
     if (!Number.isInteger(n) || n <= 0 || n > 0x100000000) throw new Error(`nextInt bound must be an integer in [1, 2^32], got ${n}`);

@@ -5,22 +5,12 @@
  * "X keeps its headquarters in ..."), so retrieval must learn which topic words belong together, not
  * only match the company's name.
  */
+import { SeededRandom } from '../data/SeededRandom';
+
 export interface SyntheticPair {
   id: number;
   anchor: string;
   positive: string;
-}
-
-/** Small deterministic generator (mulberry32) so the data is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SYLLABLES = ['var', 'nex', 'tol', 'umi', 'zer', 'qua', 'lix', 'dor', 'pen', 'sar', 'kel', 'vio', 'mab', 'rud', 'fen', 'gor', 'hal', 'ost', 'bri', 'cam'];
@@ -42,7 +32,8 @@ const TOPICS: Topic[] = [
 ];
 
 export function syntheticRetrievalPairs(numCompanies = 600, seed = 7): SyntheticPair[] {
-  const r = rng(seed);
+  const random = new SeededRandom(seed);
+  const r = (): number => random.nextFloat();
   const names = new Set<string>();
   while (names.size < numCompanies) names.add(pick(SYLLABLES, r) + pick(SYLLABLES, r) + pick(SYLLABLES, r));
   const pairs: SyntheticPair[] = [];

@@ -1,0 +1,74 @@
+/**
+ * Reading model folders: both sentence-transformers layouts (classic and 6.x), plain Hugging Face
+ * folders, and a clear error for each kind of incomplete or unsupported folder.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { readModelFolder } from '../../lib/models/ModelFolder';
+import { tmpDir } from '../helpers/requirements';
+
+function folder(files: Record<string, unknown>): string {
+  const dir = tmpDir('folder');
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+  }
+  return dir;
+}
+
+const BERT = { model_type: 'bert', hidden_size: 32, max_position_embeddings: 512 };
+const classic = {
+  'config.json': BERT, 'model.safetensors': 'x', 'tokenizer.json': '{}',
+  'modules.json': [
+    { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
+    { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
+    { idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' },
+  ],
+  'sentence_bert_config.json': { max_seq_length: 256, do_lower_case: true },
+  '1_Pooling/config.json': { word_embedding_dimension: 32, pooling_mode_cls_token: true, pooling_mode_mean_tokens: false },
+};
+
+describe('readModelFolder', () => {
+  test('classic layout: pooling flags, Normalize, max_seq_length and do_lower_case from sentence_bert_config.json', () => {
+    const info = readModelFolder(folder(classic));
+    expect([info.pooling, info.normalize, info.maxSeqLength, info.doLowerCase]).toEqual(['cls', true, 256, true]);
+  });
+
+  test('6.x layout: pooling_mode, max length from tokenizer_config.json capped at the position table', () => {
+    const info = readModelFolder(folder({
+      ...classic,
+      'modules.json': [
+        { idx: 0, name: '0', path: '', type: 'sentence_transformers.base.modules.transformer.Transformer' },
+        { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.sentence_transformer.modules.pooling.Pooling' },
+      ],
+      'sentence_bert_config.json': { transformer_task: 'feature-extraction' },
+      'tokenizer_config.json': { model_max_length: 1000000000000000019884624838656 },
+      '1_Pooling/config.json': { embedding_dimension: 32, pooling_mode: 'lasttoken' },
+      'config_sentence_transformers.json': { similarity_fn_name: 'dot' },
+    }));
+    expect([info.pooling, info.normalize, info.maxSeqLength, info.similarityFunction]).toEqual(['lasttoken', false, 512, 'dot']);
+  });
+
+  test('a plain Hugging Face folder gets mean pooling', () => {
+    const info = readModelFolder(folder({ 'config.json': BERT, 'model.safetensors': 'x', 'tokenizer.json': '{}' }));
+    expect([info.pooling, info.normalize]).toEqual(['mean', false]);
+  });
+
+  test.each([
+    ['no config.json', { ...classic, 'config.json': undefined }, /has no config\.json/],
+    ['no weights', { ...classic, 'model.safetensors': undefined }, /has no model\.safetensors/],
+    ['pickle weights only', { ...classic, 'model.safetensors': undefined, 'pytorch_model.bin': 'x' }, /only pytorch_model\.bin: embedforge reads safetensors only/],
+    ['no tokenizer', { ...classic, 'tokenizer.json': undefined }, /has no tokenizer\.json/],
+    ['malformed config', { ...classic, 'config.json': '{"model_type": ' }, /config\.json is not valid JSON/],
+    ['unsupported module', { ...classic, 'modules.json': [...classic['modules.json'], { idx: 3, name: '3', path: '3_Dense', type: 'sentence_transformers.models.Dense' }] }, /module type "sentence_transformers\.models\.Dense" is not supported/],
+    ['two pooling modes', { ...classic, '1_Pooling/config.json': { pooling_mode_cls_token: true, pooling_mode_mean_tokens: true } }, /exactly one of cls, mean, max or lasttoken.*pooling_mode_cls_token, pooling_mode_mean_tokens/],
+    ['max_seq_length beyond the positions', { ...classic, 'sentence_bert_config.json': { max_seq_length: 1024 } }, /max_seq_length 1024 exceeds the model's max_position_embeddings 512/],
+  ])('%s', (_name, files, message) => {
+    const present = Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined));
+    expect(() => readModelFolder(folder(present))).toThrow(message as RegExp);
+  });
+
+  test('a folder that does not exist', () => {
+    expect(() => readModelFolder('/nonexistent/model')).toThrow('model folder /nonexistent/model does not exist');
+  });
+});
