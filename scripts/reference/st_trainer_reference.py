@@ -9,6 +9,8 @@ underneath) on given data in a given batch order, recording every optimizer step
   --args FILE.json   {"loss": {"name", "scale"?, "similarity"?, "matryoshka_dims"?, "matryoshka_weights"?},
                       every other key: a training argument by its transformers/sentence-transformers name}
   --device cpu|cuda  (bf16 / tf32 come from the arguments)
+  --threads N        optional: torch's CPU threads (on a shared, busy CPU, 1 avoids threads spinning against
+                     each other: several times faster there)
   --out FILE.json    {"steps": [{"step", "loss", "micro_losses", "group_size", "learning_rate", "grad_norm",
                       "epoch"}], "train_loss", "global_step", "embeddings"?, "versions"}
   --save DIR         optional: the trained model, saved by sentence-transformers
@@ -141,6 +143,8 @@ def main(a):
     from datasets import Dataset
     from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     rows, columns, epochs, hf_args, loss_spec = read_inputs(a)
+    if a.threads:
+        torch.set_num_threads(a.threads)
     dataset = Dataset.from_dict({c: [r[c] for r in rows] for c in columns})
 
     batch_size = hf_args.get("per_device_train_batch_size", 8)
@@ -183,5 +187,5 @@ p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDes
 p.add_argument("--model", required=True); p.add_argument("--pairs", required=True)
 p.add_argument("--batches", required=True); p.add_argument("--args", required=True)
 p.add_argument("--device", choices=["cpu", "cuda"], default="cpu"); p.add_argument("--out", required=True)
-p.add_argument("--save"); p.add_argument("--encode")
+p.add_argument("--save"); p.add_argument("--encode"); p.add_argument("--threads", type=int)
 main(p.parse_args())

@@ -5,8 +5,9 @@
  * arguments give the same per-step losses, learning rates, grad norms and trained embeddings.
  *
  * Tolerances (fp32, CPU): step loss within 1e-3 absolute, learning rate within 1e-9 relative, grad norm
- * within 1e-3 relative, trained embeddings row cosine >= 0.9999. The reference's answers are cached in
- * test/.cache, keyed by the scripts and the inputs.
+ * within 1e-3 relative, trained embeddings row cosine >= 0.9999 (also for ST's saved folder loaded here), and
+ * trained weights within 1e-4 relative L2 per tensor. The reference's answers are cached in test/.cache, keyed
+ * by the scripts and the inputs.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -22,11 +23,12 @@ import { SentenceTransformer } from '../../lib/models/SentenceTransformer';
 import { Trainer } from '../../lib/training/Trainer';
 import { parseTrainingArguments } from '../../lib/training/TrainingArguments';
 import { planTraining } from '../../lib/training/trainingSteps';
+import { readSafetensors } from '../engine/safetensors';
 import { rowCosines } from '../helpers/npy';
 import { cacheDir, describeIf, missing, repoRoot, runPython, sharedData, tmpDir } from '../helpers/requirements';
 import { legalRows } from '../helpers/texts';
 
-const TOL = { loss: 1e-3, lrRelative: 1e-9, gradNormRelative: 1e-3, cosine: 0.9999 };
+const TOL = { loss: 1e-3, lrRelative: 1e-9, gradNormRelative: 1e-3, cosine: 0.9999, weightsRelative: 1e-4 };
 
 /** What st_trainer_reference.py reads as --args: the loss spec plus training arguments by their HF names. */
 interface LossSpec { name: 'MultipleNegativesRankingLoss' | 'MultipleNegativesSymmetricRankingLoss'; scale: number; matryoshka_dims?: number[]; matryoshka_weights?: number[] }
@@ -36,7 +38,8 @@ interface Reference { steps: ReferenceStep[]; global_step: number; train_loss: n
 
 interface OurStep { loss: number; learningRate: number; gradNorm: number; epoch: number }
 
-const work = tmpDir('trainer-parity');
+/** Scratch folder of this run (inputs handed to the reference, our output_dir); made in beforeAll. */
+let work = '';
 const parityCache = path.join(cacheDir, 'trainer-parity');
 const sha = (...parts: string[]): string => parts.reduce((h, p) => h.update(p).update('\0'), createHash('sha256')).digest('hex').slice(0, 16);
 const scriptText = (name: string): string => fs.readFileSync(path.join(repoRoot, 'scripts', 'reference', name), 'utf8');
@@ -72,22 +75,22 @@ function ourBatchOrder(dataset: Dataset, hfArgs: Record<string, unknown>): numbe
   return Array.from({ length: plan.numTrainEpochs }, (_, e) => sampler.epochBatches(e).map((b) => Array.from(b)));
 }
 
-/** st_trainer_reference.py on these inputs (cached); saveDir, when given, receives the trained model. */
-function reference(modelDir: string, records: Record<string, string>[], batches: number[][][], argsWithLoss: Record<string, unknown>, texts: string[], saveDir?: string): Reference {
+/** st_trainer_reference.py on these inputs (cached): its per-step record, and the folder of its trained model. */
+function reference(modelDir: string, records: Record<string, string>[], batches: number[][][], argsWithLoss: Record<string, unknown>, texts: string[]): { ref: Reference; savedDir: string } {
   const pairs = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
   const inputs = [JSON.stringify(batches), JSON.stringify(argsWithLoss), JSON.stringify(texts)];
-  const key = sha(scriptText('st_trainer_reference.py'), modelDir, pairs, ...inputs, saveDir ? 'save' : '');
+  const key = sha(scriptText('st_trainer_reference.py'), modelDir, pairs, ...inputs);
   const out = path.join(parityCache, `reference-${key}.json`);
-  const saved = path.join(parityCache, `reference-${key}-model`);
-  if (!fs.existsSync(out) || (saveDir && !fs.existsSync(saved))) {
+  const savedDir = path.join(parityCache, `reference-${key}-model`);
+  if (!fs.existsSync(out) || !fs.existsSync(path.join(savedDir, 'model.safetensors'))) {
     const files = ['pairs.jsonl', 'batches.json', 'args.json', 'texts.json'].map((f) => path.join(work, `${key}-${f}`));
     [pairs, ...inputs].forEach((text, i) => fs.writeFileSync(files[i], text));
-    fs.rmSync(saved, { recursive: true, force: true });
+    fs.rmSync(savedDir, { recursive: true, force: true });
     runPython('st_trainer_reference.py', ['--model', modelDir, '--pairs', files[0], '--batches', files[1], '--args', files[2],
-      '--encode', files[3], '--device', 'cpu', '--out', out, ...(saveDir ? ['--save', saved] : [])]);
+      // One torch thread: on the shared 2-core machine more threads spin against each other (~30x slower).
+      '--encode', files[3], '--device', 'cpu', '--threads', '1', '--out', out, '--save', savedDir]);
   }
-  if (saveDir) fs.cpSync(saved, saveDir, { recursive: true });
-  return JSON.parse(fs.readFileSync(out, 'utf8')) as Reference;
+  return { ref: JSON.parse(fs.readFileSync(out, 'utf8')) as Reference, savedDir };
 }
 
 /** Our Trainer on a fresh copy of the same weights; per-step loss, learning rate, grad norm and epoch. */
@@ -127,14 +130,12 @@ function compareSteps(name: string, mine: OurStep[], ref: Reference): void {
     + `loss ${ref.steps[0].loss.toFixed(4)} -> ${ref.steps[ref.steps.length - 1].loss.toFixed(4)}; max |loss - ST| ${lossDiff.toExponential(2)} (step ${worstStep}); `
     + `max lr rel diff ${lrRel.toExponential(2)}; max grad-norm rel diff ${gradRel.toExponential(2)}; max epoch diff ${epochDiff.toExponential(2)}`);
   for (const [i, r] of ref.steps.entries()) {
-    // Named per step so a failure says where the trajectories part.
+    // Checked per step so that a failure names the step where the trajectories part.
     if (!(Math.abs(mine[i].loss - r.loss) <= TOL.loss)) throw new Error(`${name}: step ${r.step} loss ${mine[i].loss}, ST ${r.loss}`);
     if (!(relative(mine[i].learningRate, r.learning_rate) <= TOL.lrRelative)) throw new Error(`${name}: step ${r.step} learning rate ${mine[i].learningRate}, ST ${r.learning_rate}`);
     if (!(relative(mine[i].gradNorm, r.grad_norm) <= TOL.gradNormRelative)) throw new Error(`${name}: step ${r.step} grad norm ${mine[i].gradNorm}, ST ${r.grad_norm}`);
   }
-  expect(lossDiff).toBeLessThanOrEqual(TOL.loss);
-  expect(lrRel).toBeLessThanOrEqual(TOL.lrRelative);
-  expect(gradRel).toBeLessThanOrEqual(TOL.gradNormRelative);
+  // TrainerState.epoch after each step: the same formula on both sides, so equal to rounding.
   expect(epochDiff).toBeLessThanOrEqual(1e-12);
 }
 
@@ -147,6 +148,30 @@ async function compareEmbeddings(name: string, model: SentenceTransformer, texts
   expect(worst).toBeGreaterThanOrEqual(TOL.cosine);
 }
 
+/**
+ * Trained weights, tensor by tensor: relative L2 error |ours - ST| / |ST|. An addition to the issue's checks,
+ * because weight decay barely moves the loss (LayerNorm makes the model nearly blind to uniform shrinking):
+ * matched runs agree within 2e-5, while weight_decay off by 10% gives 3e-4 in the weight_decay 0.5 case.
+ */
+function compareWeights(name: string, oursFile: string, stFile: string): void {
+  const mine = readSafetensors(oursFile);
+  const st = readSafetensors(stFile);
+  expect(Object.keys(mine).sort()).toEqual(Object.keys(st).sort());
+  let worst = 0, worstName = '';
+  for (const [key, t] of Object.entries(st)) {
+    // The key bias adds q·b to every score of a softmax row, so its true gradient is zero: it gets only
+    // rounding noise, which Adam scales up to full-size steps, differently in each engine.
+    if (key.endsWith('attention.self.key.bias')) continue;
+    const x = mine[key].data as Float32Array, y = t.data as Float32Array;
+    let d = 0, n = 0;
+    for (let i = 0; i < y.length; i++) { d += (x[i] - y[i]) ** 2; n += y[i] ** 2; }
+    const rel = Math.sqrt(d / n);
+    if (rel > worst) [worst, worstName] = [rel, key];
+  }
+  console.log(`${name}: trained weights, max relative L2 error over tensors ${worst.toExponential(2)} (${worstName})`);
+  expect(worst).toBeLessThanOrEqual(TOL.weightsRelative);
+}
+
 describeIf(missing({ addon: true, python: true, sharedData: true }), 'Trainer parity with SentenceTransformerTrainer', () => {
   const train = legalRows('train');
   const heldOut = legalRows('test').slice(0, 24);
@@ -156,35 +181,35 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'Trainer pa
   const common = { seed: 42, logging_steps: 1, save_strategy: 'no', adam_beta1: 0.9, adam_beta2: 0.999, adam_epsilon: 1e-8 };
 
   beforeAll(() => {
+    work = tmpDir('trainer-parity');
     fs.mkdirSync(parityCache, { recursive: true });
     modelDir = tinyStModel();
   });
 
-  async function runCase(name: string, records: Record<string, string>[], hfArgs: Record<string, unknown>, loss: LossSpec, saveDir?: string): Promise<SentenceTransformer> {
+  async function runCase(name: string, records: Record<string, string>[], hfArgs: Record<string, unknown>, loss: LossSpec): Promise<void> {
     const dataset = Dataset.fromRecords(records, `${name} rows`);
     const batches = ourBatchOrder(dataset, hfArgs);
-    const ref = reference(modelDir, records, batches, { ...hfArgs, loss }, probeTexts, saveDir);
+    const { ref, savedDir } = reference(modelDir, records, batches, { ...hfArgs, loss }, probeTexts);
     const mine = await ours(modelDir, dataset, hfArgs, ourLoss(loss));
     compareSteps(name, mine.steps, ref);
     await compareEmbeddings(name, mine.model, probeTexts, ref);
-    return mine.model;
+    // The folder sentence-transformers saved after training loads here with the embeddings of our trained model.
+    const loaded = await SentenceTransformer.load(savedDir, { device: 'cpu' });
+    const worst = Math.min(...rowCosines(await loaded.encode(probeTexts), await mine.model.encode(probeTexts), probeTexts.length, loaded.embeddingDim));
+    console.log(`${name}: ST's saved trained folder loaded here vs our trained model: min row cosine ${worst.toFixed(8)}`);
+    expect(worst).toBeGreaterThanOrEqual(TOL.cosine);
+    const ourDir = path.join(work, `${name.replace(/\W+/g, '-')}-ours`);
+    await mine.model.save(ourDir);
+    compareWeights(name, path.join(ourDir, 'model.safetensors'), path.join(savedDir, 'model.safetensors'));
   }
 
   const pairs = (from: number, to: number): Record<string, string>[] => train.slice(from, to).map((r) => ({ anchor: r.anchor, positive: r.positive }));
 
   test('MNRL, 200 steps of 16, linear schedule with warmup, clipping, weight decay, NO_DUPLICATES', async () => {
-    const stSaved = path.join(work, 'st-trained');
-    const model = await runCase('MNRL', pairs(0, 3200), {
+    await runCase('MNRL', pairs(0, 3200), {
       ...common, per_device_train_batch_size: 16, num_train_epochs: 1, gradient_accumulation_steps: 1, learning_rate: 5e-4,
       lr_scheduler_type: 'linear', warmup_steps: 20, max_grad_norm: 1.0, weight_decay: 0.01, batch_sampler: 'no_duplicates',
-    }, { name: 'MultipleNegativesRankingLoss', scale: 20 }, stSaved);
-    // The folder sentence-transformers saved after training loads here with the embeddings of our trained model.
-    const loaded = await SentenceTransformer.load(stSaved, { device: 'cpu' });
-    const a = await loaded.encode(probeTexts);
-    const b = await model.encode(probeTexts);
-    const worst = Math.min(...rowCosines(a, b, probeTexts.length, model.embeddingDim));
-    console.log(`MNRL: ST's saved trained folder loaded here vs our trained model: min row cosine ${worst.toFixed(8)}`);
-    expect(worst).toBeGreaterThanOrEqual(TOL.cosine);
+    }, { name: 'MultipleNegativesRankingLoss', scale: 20 });
   });
 
   test('MatryoshkaLoss(MNRL, [64, 32, 16]), accumulation 4 with a partial last group, cosine schedule, 2 epochs', async () => {
@@ -195,10 +220,11 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'Trainer pa
     }, { name: 'MultipleNegativesRankingLoss', scale: 20, matryoshka_dims: [64, 32, 16] });
   });
 
-  test('MultipleNegativesSymmetricRankingLoss, stopped by max_steps part-way through the epoch', async () => {
+  test('MultipleNegativesSymmetricRankingLoss, stopped by max_steps part-way through the epoch, strong weight decay', async () => {
+    // weight_decay 0.5 makes a wrong decay (rate, or which parameters) visible in the trained weights.
     await runCase('MNSRL', pairs(4200, 4680), {
       ...common, per_device_train_batch_size: 16, max_steps: 25, learning_rate: 5e-4, lr_scheduler_type: 'linear',
-      warmup_steps: 5, max_grad_norm: 1.0, weight_decay: 0.01, batch_sampler: 'no_duplicates',
+      warmup_steps: 5, max_grad_norm: 1.0, weight_decay: 0.5, batch_sampler: 'no_duplicates',
     }, { name: 'MultipleNegativesSymmetricRankingLoss', scale: 20 });
   });
 
