@@ -7,8 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SHARED="${EMBEDFORGE_SHARED:-../shared}"
-D=.device
-grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> .git/info/exclude
+D=.device  # git-ignored (.gitignore)
 bash scripts/setup.sh
 rm -rf "$D/dist" "$D/node_modules" "$D/models" "$D/data"
 mkdir -p "$D/node_modules" "$D/models" "$D/data"
