@@ -157,20 +157,18 @@ void BertEncoder::init(uint64_t seed) {
   extras_.clear();
 }
 
-at::Tensor BertEncoder::forward(const PaddedBatch& batch, bool training) const {
+at::Tensor BertEncoder::forward(const PackedBatch& batch, bool training) const {
   const double pHidden = training ? config_.hiddenDropoutProb : 0.0;
-  const double pAttn = training ? config_.attentionProbsDropoutProb : 0.0;
-  const int64_t l = batch.maxLength;
-  at::Tensor positions = at::arange(l, at::TensorOptions().dtype(at::kLong).device(device_));
-  at::Tensor tokenTypes = at::zeros({l}, at::TensorOptions().dtype(at::kLong).device(device_));
-  // Same summation order as transformers: word + token type, then + position.
-  at::Tensor x = at::embedding(wordEmb_, batch.ids) + at::embedding(typeEmb_, tokenTypes);
-  x = x + at::embedding(posEmb_, positions);
+  const int64_t t = batch.totalTokens, heads = config_.numAttentionHeads, headDim = config_.hiddenSize / heads;
+  // Same summation order as transformers: word + token type (all 0), then + position.
+  at::Tensor x = at::embedding(wordEmb_, batch.ids) + typeEmb_.select(0, 0);
+  x = x + at::embedding(posEmb_, batch.positions);
   x = at::layer_norm(x, {config_.hiddenSize}, embLnW_, embLnB_, config_.layerNormEps);
-  x = at::dropout(x, pHidden, training);
+  x = at::dropout(x, pHidden, training);  // (T, H) from here on
+  auto heads3d = [&](const at::Tensor& y) { return y.view({t, heads, headDim}); };
   for (const Layer& w : layers_) {
-    at::Tensor ctx = selfAttention(at::linear(x, w.qW, w.qB), at::linear(x, w.kW, w.kB), at::linear(x, w.vW, w.vB), batch.mask,
-                                   config_.numAttentionHeads, pAttn);
+    at::Tensor ctx = varlenSelfAttention(heads3d(at::linear(x, w.qW, w.qB)), heads3d(at::linear(x, w.kW, w.kB)),
+                                         heads3d(at::linear(x, w.vW, w.vB)), batch, config_.attentionProbsDropoutProb, training);
     at::Tensor a = at::dropout(at::linear(ctx, w.aoW, w.aoB), pHidden, training);
     x = at::layer_norm(a + x, {config_.hiddenSize}, w.aoLnW, w.aoLnB, config_.layerNormEps);
     at::Tensor h = activation(at::linear(x, w.iW, w.iB), config_.hiddenAct);

@@ -3,8 +3,8 @@
 // encoder.layer.N.attention.self.{query,key,value}.{weight,bias}, encoder.layer.N.attention.output.dense.*,
 // encoder.layer.N.attention.output.LayerNorm.*, encoder.layer.N.intermediate.dense.*,
 // encoder.layer.N.output.dense.*, encoder.layer.N.output.LayerNorm.*.
-// Linear weights are (out, in) as in torch.nn.Linear. forward maps a PaddedBatch to token embeddings
-// (B, L, H). Parameters are fp32 "master" tensors with requires_grad; tensors the encoder does not use
+// Linear weights are (out, in) as in torch.nn.Linear. forward maps a PackedBatch to packed token
+// embeddings (T, H): every layer but attention works on the T real tokens only. Parameters are fp32 "master" tensors with requires_grad; tensors the encoder does not use
 // (pooler.*, embeddings.position_ids, ...) are kept in `extras` and written back on save.
 #pragma once
 #include <ATen/ATen.h>
@@ -38,8 +38,8 @@ class BertEncoder {
   /** BERT init: normal(0, initializer_range) weights, zero biases, LayerNorm 1/0, zero padding row. */
   void init(uint64_t seed);
 
-  /** (B, L, H) token embeddings; training enables dropout as the config says. */
-  at::Tensor forward(const PaddedBatch& batch, bool training) const;
+  /** (T, H) packed token embeddings; training enables dropout as the config says. */
+  at::Tensor forward(const PackedBatch& batch, bool training) const;
 
  private:
   struct Layer {

@@ -1,4 +1,4 @@
-// Pooling modes written to match sentence-transformers' Pooling._forward_padded op for op.
+// cls and lasttoken pick rows of the packed tokens; mean and max reduce each text's rows.
 #include "Pooling.h"
 
 #include <c10/util/Exception.h>
@@ -15,24 +15,20 @@ PoolingMode poolingModeFromName(const std::string& name) {
   TORCH_CHECK(false, "unsupported pooling mode \"", name, "\" (supported: cls, mean, max, lasttoken)");
 }
 
-at::Tensor pool(const at::Tensor& tokens, const at::Tensor& mask, const at::Tensor& lengths, PoolingMode mode) {
-  TORCH_CHECK(tokens.dim() == 3 && mask.dim() == 2 && tokens.size(0) == mask.size(0) && tokens.size(1) == mask.size(1),
-              "pooling: tokens (B, L, H) and mask (B, L) disagree: ", tokens.sizes(), " vs ", mask.sizes());
+at::Tensor pool(const at::Tensor& tokens, const PackedBatch& batch, PoolingMode mode) {
+  TORCH_CHECK(tokens.dim() == 2 && tokens.size(0) == batch.totalTokens, "pooling: tokens must be (T, H) with T = ",
+              batch.totalTokens, ", got ", tokens.sizes());
   switch (mode) {
     case PoolingMode::Cls:
-      return tokens.select(1, 0);
-    case PoolingMode::Mean: {
-      at::Tensor m = mask.unsqueeze(-1).to(tokens.scalar_type());
-      at::Tensor sum = (tokens * m).sum(1);
-      at::Tensor count = at::clamp_min(m.sum(1), 1e-9);
-      return sum / count;
-    }
+      return tokens.index_select(0, batch.first);
+    case PoolingMode::LastToken:
+      return tokens.index_select(0, batch.last);
+    case PoolingMode::Mean:
+      // Summed over the padded (B, Lmax, H) layout with zero padding, as sentence-transformers sums, so
+      // the fp32 rounding (and the gradients of ill-conditioned losses) follow it closely.
+      return padTokens(tokens, batch, 0.0).sum(1) / batch.lengths.to(tokens.scalar_type()).unsqueeze(1);
     case PoolingMode::Max:
-      return tokens.masked_fill(mask.unsqueeze(-1).logical_not(), -std::numeric_limits<float>::infinity()).amax(1);
-    case PoolingMode::LastToken: {
-      at::Tensor index = (lengths - 1).view({-1, 1, 1}).expand({tokens.size(0), 1, tokens.size(2)});
-      return tokens.gather(1, index).squeeze(1);
-    }
+      return padTokens(tokens, batch, -std::numeric_limits<double>::infinity()).amax(1);
   }
   TORCH_CHECK(false, "internal: unknown pooling mode");
 }

@@ -1,10 +1,13 @@
-// Sentence-transformers Pooling over token embeddings (B, L, H) with a key mask (B, L) (true = real
-// token) and lengths (B): cls = first token; mean = sum of real tokens / max(count, 1e-9); max = over
-// real tokens only; lasttoken = token at length-1. Then an optional Normalize (F.normalize semantics).
+// Sentence-transformers Pooling over packed token embeddings (T, H), segment by segment (one segment
+// per text, PackedBatch.h): cls = the text's first token; mean = sum of its tokens / its length (ST
+// divides by max(count, 1e-9), and a packed text has at least 1 token); max = elementwise max over
+// its tokens; lasttoken = its last token. Then an optional Normalize (F.normalize semantics).
 #pragma once
 #include <ATen/ATen.h>
 
 #include <string>
+
+#include "PackedBatch.h"
 
 namespace embedforge {
 
@@ -13,8 +16,8 @@ enum class PoolingMode { Cls, Mean, Max, LastToken };
 /** "cls" | "mean" | "max" | "lasttoken"; throws naming the value otherwise. */
 PoolingMode poolingModeFromName(const std::string& name);
 
-/** (B, H) sentence embeddings. */
-at::Tensor pool(const at::Tensor& tokens, const at::Tensor& mask, const at::Tensor& lengths, PoolingMode mode);
+/** (B, H) sentence embeddings from (T, H) packed token embeddings. */
+at::Tensor pool(const at::Tensor& tokens, const PackedBatch& batch, PoolingMode mode);
 
 /** Rows scaled to unit 2-norm: x / max(||x||, 1e-12), as torch.nn.functional.normalize. */
 at::Tensor normalizeRows(const at::Tensor& x);

@@ -42,28 +42,28 @@ SentenceEncoder::SentenceEncoder(const EncoderOptions& options)
       pooling_(options.pooling),
       normalize_(options.normalize) {}
 
-PaddedBatch SentenceEncoder::pad(const PackedTexts& texts) const {
+PackedBatch SentenceEncoder::pack(const PackedTexts& texts) const {
   const BertConfig& c = encoder_.config();
-  return padPacked(texts, c.vocabSize, c.maxPositionEmbeddings, c.padTokenId, device_);
+  return packBatch(texts, c.vocabSize, c.maxPositionEmbeddings, device_);
 }
 
-void SentenceEncoder::rethrowOom(const PaddedBatch& batch) const {
+void SentenceEncoder::rethrowOom(const PackedBatch& batch) const {
   throw std::runtime_error("out of memory on " + device_.str() + " for a batch of " + std::to_string(batch.batchSize) +
                            " texts (max length " + std::to_string(batch.maxLength) + "): lower the batch size");
 }
 
-at::Tensor SentenceEncoder::embed(const PaddedBatch& batch, bool training, Precision precision) const {
+at::Tensor SentenceEncoder::embed(const PackedBatch& batch, bool training, Precision precision) const {
   at::Tensor tokens;
   {
     AutocastScope autocast(precision, device_);
     tokens = encoder_.forward(batch, training);
   }
-  at::Tensor pooled = pool(tokens.to(at::kFloat), batch.mask, batch.lengths, pooling_);
+  at::Tensor pooled = pool(tokens.to(at::kFloat), batch, pooling_);
   return normalize_ ? normalizeRows(pooled) : pooled;
 }
 
 at::Tensor SentenceEncoder::encode(const PackedTexts& texts) {
-  PaddedBatch batch = pad(texts);
+  PackedBatch batch = pack(texts);
   try {
     c10::InferenceMode inference;
     const Precision precision = spec_ ? spec_->precision : Precision::Fp32;
@@ -90,7 +90,7 @@ void SentenceEncoder::configureTraining(const TrainingSpec& spec) {
   zeroGrad();
 }
 
-at::Tensor SentenceEncoder::computeLoss(const PaddedBatch& batch, int64_t numColumns) const {
+at::Tensor SentenceEncoder::computeLoss(const PackedBatch& batch, int64_t numColumns) const {
   TORCH_CHECK(numColumns >= 2, "numColumns must be >= 2 (anchor, positive, ...), got ", numColumns);
   TORCH_CHECK(batch.batchSize % numColumns == 0, "got ", batch.batchSize, " texts, not a multiple of numColumns = ", numColumns,
               " (texts are column-major: numColumns blocks of batchSize texts)");
@@ -109,7 +109,7 @@ TrainStepResult SentenceEncoder::trainStep(const TrainStepRequest& r) {
   TORCH_CHECK(optimizer_, "configureTraining must be called before trainStep");
   TORCH_CHECK(r.lossDivisor > 0 && std::isfinite(r.lossDivisor), "lossDivisor must be a positive number, got ", r.lossDivisor);
   TORCH_CHECK(std::isfinite(r.learningRate) && r.learningRate >= 0, "learningRate must be a finite number >= 0, got ", r.learningRate);
-  PaddedBatch batch = pad(r.texts);
+  PackedBatch batch = pack(r.texts);
   const bool fp16 = spec_->precision == Precision::Fp16 && device_.is_cuda();
   TrainStepResult result;
   result.gradNorm = std::numeric_limits<double>::quiet_NaN();
@@ -161,7 +161,7 @@ TrainStepResult SentenceEncoder::trainStep(const TrainStepRequest& r) {
 
 LossAndGradients SentenceEncoder::lossAndGradients(const PackedTexts& texts, int64_t numColumns) {
   TORCH_CHECK(spec_, "configureTraining must be called before lossAndGradients (it sets the loss)");
-  PaddedBatch batch = pad(texts);
+  PackedBatch batch = pack(texts);
   try {
     at::Tensor loss = computeLoss(batch, numColumns);
     std::vector<at::Tensor> inputs;

@@ -80,12 +80,12 @@ class SentenceEncoder {
   void loadTrainingState(const std::string& path);
 
  private:
-  PaddedBatch pad(const PackedTexts& texts) const;
+  PackedBatch pack(const PackedTexts& texts) const;
   /** Pooled (and normalized) fp32 embeddings; autocast applies to the encoder only. */
-  at::Tensor embed(const PaddedBatch& batch, bool training, Precision precision) const;
-  at::Tensor computeLoss(const PaddedBatch& batch, int64_t numColumns) const;
+  at::Tensor embed(const PackedBatch& batch, bool training, Precision precision) const;
+  at::Tensor computeLoss(const PackedBatch& batch, int64_t numColumns) const;
   void zeroGrad();
-  [[noreturn]] void rethrowOom(const PaddedBatch& batch) const;
+  [[noreturn]] void rethrowOom(const PackedBatch& batch) const;
 
   at::Device device_;
   BertEncoder encoder_;
