@@ -1,10 +1,17 @@
 #!/usr/bin/env node
 /*
  * The GPU run's checks, in one process: parity with sentence-transformers on the same weights and inputs,
- * the out-of-memory message, and throughput beside sentence-transformers. Needs the compiled TypeScript
- * (dist/) and the addon; runs on any device (`--device cpu --quick` is the dry run used here).
+ * the out-of-memory message, throughput beside sentence-transformers, training step by step against the
+ * reference loop (scripts/reference/st_trainer_reference.py --engine loop: the GPU machine has no `datasets`
+ * or `accelerate` for sentence-transformers' own Trainer), and the two fine-tuning tutorials side by side.
+ * Needs the compiled TypeScript (dist/) and the addon; runs on any device (`--device cpu --quick` is the dry
+ * run used here: tiny shapes, few steps).
  *
  *   node scripts/gpu/checks.js --out DIR [--device cuda] [--python python3] [--models DIR] [--data DIR] [--quick]
+ *                              [--only embeddings,irMetrics,outOfMemory,throughput,training,tutorials]
+ *
+ * --only defaults to $EMBEDFORGE_CHECKS, so that a GPU call can split the checks over two commands (each has
+ * a 10-minute limit there) through scripts/gpu/gpu-run.sh: `EMBEDFORGE_CHECKS=training,tutorials bash ...`.
  *
  * Every check adds rows {check, tolerance, value, ok}; the table is printed last and written to
  * DIR/summary.txt and DIR/summary.json, with each check's details in DIR/<check>.log.
@@ -17,6 +24,10 @@ const root = path.resolve(__dirname, '..', '..');
 const ef = require(path.join(root, 'dist'));
 const { readNpy, rowCosines } = require(path.join(root, 'dist', 'cli', 'npy'));
 const { runBenchmark } = require(path.join(root, 'dist', 'bench', 'benchmark'));
+const { createBatchSampler } = require(path.join(root, 'dist', 'data', 'BatchSampler'));
+const { trainingColumns } = require(path.join(root, 'dist', 'data', 'inputColumns'));
+const { planTraining } = require(path.join(root, 'dist', 'training', 'trainingSteps'));
+const { irDataFromQueriesCorpusFile } = require(path.join(root, 'dist', 'evaluation', 'irDatasets'));
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -65,13 +76,126 @@ function minCos(a, b, dim) {
 
 /** Random models of the real shapes (real tokenizers), saved by sentence-transformers. */
 function makeModels() {
-  for (const s of SHAPES) {
-    const dir = path.join(WORK, s.name);
-    if (fs.existsSync(path.join(dir, 'modules.json'))) continue;
-    py('st_models.py', ['make', '--out', dir, '--tokenizer', path.join(MODELS, s.tokenizer), '--pooling', s.pooling, '--normalize',
-      '--hidden', String(s.hidden), '--layers', String(s.layers), '--heads', String(s.heads), '--intermediate', String(s.intermediate),
-      '--max-seq-length', '256']);
+  for (const s of SHAPES) makeModel(path.join(WORK, s.name), s);
+}
+
+/** A random model of shape s (seed 0, BertConfig's default dropout 0.1), saved by sentence-transformers. */
+function makeModel(dir, s) {
+  if (fs.existsSync(path.join(dir, 'modules.json'))) return dir;
+  py('st_models.py', ['make', '--out', dir, '--tokenizer', path.join(MODELS, s.tokenizer), '--pooling', s.pooling, '--normalize',
+    '--hidden', String(s.hidden), '--layers', String(s.layers), '--heads', String(s.heads), '--intermediate', String(s.intermediate),
+    '--max-seq-length', String(s.maxSeqLength ?? 256), '--seed', '0']);
+  return dir;
+}
+
+/** A copy of a model folder with BERT's dropout set to p (config.json): the same weights. */
+function withDropout(srcDir, dir, p) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(srcDir, dir, { recursive: true });
+  const file = path.join(dir, 'config.json');
+  const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  Object.assign(config, { hidden_dropout_prob: p, attention_probs_dropout_prob: p });
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  return dir;
+}
+
+function ourLoss(spec) {
+  const inner = new ef.MultipleNegativesRankingLoss({ scale: spec.scale });
+  return spec.matryoshka_dims ? new ef.MatryoshkaLoss(inner, { matryoshkaDims: spec.matryoshka_dims }) : inner;
+}
+
+/** Every epoch's batches exactly as our Trainer draws them (its sampler, texts and step plan). */
+function batchOrder(dataset, hfArgs) {
+  const args = ef.parseTrainingArguments(hfArgs);
+  const sampler = createBatchSampler(args.batchSampler, {
+    texts: trainingColumns(dataset).texts, batchSize: args.perDeviceTrainBatchSize, dropLast: args.dataloaderDropLast, seed: args.seed,
+  });
+  const plan = planTraining({ batchesPerEpoch: sampler.batchesPerEpoch(), gradientAccumulationSteps: args.gradientAccumulationSteps,
+    numTrainEpochs: args.numTrainEpochs, maxSteps: args.maxSteps });
+  return Array.from({ length: plan.numTrainEpochs }, (_, e) => sampler.epochBatches(e).map((b) => Array.from(b)));
+}
+
+/**
+ * One training run here and one in the reference loop, from the same folder, on the same rows in the same
+ * batches with the same arguments: per-step loss / grad norm / learning rate of both, our trained model, the
+ * reference's trained folder, and both training wall times (ours around Trainer.train, theirs around the loop).
+ */
+async function trainBoth(tag, modelDir, records, hfArgs, lossSpec) {
+  const dataset = ef.Dataset.fromRecords(records, `${tag} rows`);
+  const files = Object.fromEntries(['pairs.jsonl', 'batches.json', 'args.json', 'out.json'].map((f) => [f, path.join(WORK, `${tag}-${f}`)]));
+  fs.writeFileSync(files['pairs.jsonl'], records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  fs.writeFileSync(files['batches.json'], JSON.stringify(batchOrder(dataset, hfArgs)));
+  fs.writeFileSync(files['args.json'], JSON.stringify({ ...hfArgs, loss: lossSpec }));
+  const savedDir = path.join(WORK, `${tag}-reference-trained`);
+  fs.rmSync(savedDir, { recursive: true, force: true });
+  py('st_trainer_reference.py', ['--engine', 'loop', '--model', modelDir, '--pairs', files['pairs.jsonl'], '--batches', files['batches.json'],
+    '--args', files['args.json'], '--device', DEVICE, '--out', files['out.json'], '--save', savedDir,
+    // On the shared CPU of the dry run, one thread avoids threads spinning against each other.
+    ...(DEVICE === 'cpu' ? ['--threads', '1'] : [])]);
+  const theirs = JSON.parse(fs.readFileSync(files['out.json'], 'utf8'));
+
+  const model = await ef.SentenceTransformer.load(modelDir, { device: DEVICE });
+  const steps = [];
+  const trainer = new ef.Trainer({
+    model, loss: ourLoss(lossSpec), trainDataset: dataset,
+    args: { ...hfArgs, logging_steps: 1, save_strategy: 'no', output_dir: path.join(WORK, `${tag}-ours`) },
+    callbacks: {
+      onStep: (st) => { steps.push({ loss: st.loss, learningRate: st.learningRate, gradNorm: NaN }); },
+      onLog: (r) => { if (typeof r.grad_norm === 'number') steps[r.step - 1].gradNorm = r.grad_norm; },
+    },
+  });
+  const t0 = Date.now();
+  await trainer.train();
+  const seconds = (Date.now() - t0) / 1000;
+  log(`${tag}: ours ${steps.length} steps in ${seconds.toFixed(1)}s, reference ${theirs.steps.length} steps in ${theirs.train_runtime.toFixed(1)}s`);
+  steps.forEach((o, i) => {
+    const t = theirs.steps[i] || {};
+    log(`  step ${i + 1}: loss ${o.loss} vs ${t.loss}; grad norm ${o.gradNorm} vs ${t.grad_norm}; lr ${o.learningRate} vs ${t.learning_rate}`);
+  });
+  return { ours: { steps, model, seconds }, theirs: { steps: theirs.steps, savedDir, seconds: theirs.train_runtime } };
+}
+
+const relDiff = (a, b) => (a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b)));
+
+/**
+ * Rows comparing two runs step by step: every step's loss (absolute or relative difference), the learning
+ * rates, and step 1's loss and grad norm (relative), which stand for the first step's gradients.
+ */
+function recordSteps(name, ours, theirs, { lossTol, relative, gradNormTol }) {
+  const diff = relative ? relDiff : (a, b) => Math.abs(a - b);
+  const what = relative ? 'rel diff' : '|diff|';
+  const pct = (x) => (relative ? `${x * 100}%` : String(x));
+  const n = theirs.length;
+  let worst = 0, at = 0, lr = 0;
+  for (let i = 0; i < n; i++) {
+    const d = i < ours.length ? diff(ours[i].loss, theirs[i].loss) : Infinity;
+    if (Number.isNaN(d) || d > worst) [worst, at] = [Number.isNaN(d) ? Infinity : d, i + 1];
+    if (i < ours.length) lr = Math.max(lr, relDiff(ours[i].learningRate, theirs[i].learning_rate));
   }
+  record(`${name}: loss at every step`, `${what} <= ${pct(lossTol)}, ${n} steps`,
+    `${ours.length} vs ${n} steps; max ${worst.toExponential(2)} (step ${at}); loss ${theirs[0].loss.toFixed(4)} -> ${theirs[n - 1].loss.toFixed(4)}`,
+    ours.length === n && worst <= lossTol);
+  record(`${name}: learning rate at every step`, 'rel diff <= 1e-9', lr.toExponential(2), lr <= 1e-9);
+  const l1 = diff(ours[0].loss, theirs[0].loss), g1 = relDiff(ours[0].gradNorm, theirs[0].grad_norm);
+  record(`${name}: step 1 loss`, `${what} <= ${pct(lossTol)}`, `${ours[0].loss.toFixed(6)} vs ${theirs[0].loss.toFixed(6)} (${l1.toExponential(2)})`, l1 <= lossTol);
+  record(`${name}: step 1 grad norm`, `rel diff <= ${relative ? pct(gradNormTol) : gradNormTol}`,
+    `${ours[0].gradNorm.toFixed(5)} vs ${theirs[0].grad_norm.toFixed(5)} (${g1.toExponential(2)})`, g1 <= gradNormTol);
+}
+
+/** A metric of the model before training and of both trained models, with the same evaluator. */
+async function compareAfterTraining(name, evaluator, keys, before, run, tolerance) {
+  const ours = await evaluator.evaluate(run.ours.model);
+  const theirs = await evaluator.evaluate(await ef.SentenceTransformer.load(run.theirs.savedDir, { device: DEVICE }));
+  for (const [key, label] of keys) {
+    const d = Math.abs(ours[key] - theirs[key]);
+    record(`${name} ${label}`, `|ours - ST| <= ${tolerance}`,
+      `before ${before[key].toFixed(4)}; after: ours ${ours[key].toFixed(4)}, ST ${theirs[key].toFixed(4)}`, d <= tolerance);
+  }
+}
+
+function recordWallTime(name, run) {
+  record(`${name}: training wall time`, 'ours / sentence-transformers',
+    `ours ${run.ours.seconds.toFixed(1)}s, ST ${run.theirs.seconds.toFixed(1)}s = ${(run.ours.seconds / run.theirs.seconds).toFixed(2)}x`, true);
 }
 
 const CHECKS = {
@@ -150,11 +274,97 @@ const CHECKS = {
       }
     }
   },
+
+  /**
+   * Our Trainer against the reference loop, from the same random weights (real tokenizers) on the same batches
+   * with the same arguments. Dropout 0 leaves nothing random: fp32 losses agree within 1e-3 at every step,
+   * bf16 autocast (CUDA) within 2%. With dropout 0.1 the masks differ, so the two runs are compared by their
+   * retrieval quality on held-out legal pairs instead.
+   */
+  async training() {
+    const steps = QUICK ? 20 : 200;
+    const records = legal('train', QUICK ? 400 : Infinity).map((r) => ({ anchor: r.anchor, positive: r.positive }));
+    const heldOut = legal('test', Infinity);
+    // A larger rate for the few quick steps, so that the tiny models' losses move away from log(batch size).
+    const hfArgs = { seed: 42, per_device_train_batch_size: 16, gradient_accumulation_steps: 2, max_steps: steps, learning_rate: QUICK ? 5e-4 : 1e-4,
+      lr_scheduler_type: 'linear', warmup_ratio: 0.1, weight_decay: 0.01, max_grad_norm: 1.0, batch_sampler: 'no_duplicates' };
+    const fp32 = DEVICE === 'cuda' ? { tf32: false } : {};
+    const lossSpec = { name: 'MultipleNegativesRankingLoss', scale: 20 };
+    for (const s of SHAPES) {
+      // The models of makeModels (random, seed 0, BertConfig's default dropout 0.1), and the same weights without dropout.
+      const noDropout = withDropout(path.join(WORK, s.name), path.join(WORK, `${s.name}-dropout0`), 0);
+      const fp = await trainBoth(`${s.name}-fp32`, noDropout, records, { ...hfArgs, ...fp32 }, lossSpec);
+      recordSteps(`${s.name} training fp32`, fp.ours.steps, fp.theirs.steps, { lossTol: 1e-3, relative: false, gradNormTol: 1e-3 });
+      if (DEVICE === 'cuda') {
+        const bf = await trainBoth(`${s.name}-bf16`, noDropout, records, { ...hfArgs, bf16: true, tf32: false }, lossSpec);
+        recordSteps(`${s.name} training bf16 autocast`, bf.ours.steps, bf.theirs.steps, { lossTol: 0.02, relative: true, gradNormTol: 0.02 });
+      } else {
+        record(`${s.name} training bf16 autocast`, 'rel diff <= 2% at every step', 'not measured on cpu', true);
+      }
+      const evaluator = ef.InformationRetrievalEvaluator.fromPairs(heldOut, { writeCsv: false });
+      const before = await evaluator.evaluate(await ef.SentenceTransformer.load(path.join(WORK, s.name), { device: DEVICE }));
+      const run = await trainBoth(`${s.name}-dropout`, path.join(WORK, s.name), records, { ...hfArgs, ...fp32 }, lossSpec);
+      await compareAfterTraining(`${s.name} training fp32, dropout 0.1:`, evaluator, [['cosine_ndcg@10', `held-out legal ndcg@10 (${heldOut.length} queries)`]],
+        before, run, 0.01);
+    }
+  },
+
+  /**
+   * The two fine-tuning tutorials side by side with the reference loop: the same initial weights (the
+   * bge-base shape, random, real tokenizer, dropout 0.1 as bge-base has), data and arguments (bf16 and tf32
+   * on CUDA only, as the run here does not apply them on the CPU); the tutorials' metrics before and after,
+   * and the training wall times. Their per-epoch evaluation and best-model reload are left out: both sides
+   * train to the end and are evaluated by the same evaluator.
+   */
+  async tutorials() {
+    const shape = QUICK
+      ? { name: 'tutorial-bge-tiny', tokenizer: 'bge-base-en-v1.5', pooling: 'cls', hidden: 96, layers: 2, heads: 4, intermediate: 192, maxSeqLength: 64 }
+      : { name: 'tutorial-bge-base', tokenizer: 'bge-base-en-v1.5', pooling: 'cls', hidden: 768, layers: 12, heads: 12, intermediate: 3072, maxSeqLength: 512 };
+    const modelDir = makeModel(path.join(WORK, shape.name), shape);
+    const gpu = DEVICE === 'cuda' ? { bf16: true, tf32: true } : {};
+    const common = { seed: 42, warmup_ratio: 0.1, learning_rate: 2e-5, lr_scheduler_type: 'cosine', optim: 'adamw_torch_fused', batch_sampler: 'no_duplicates', ...gpu };
+    const initial = await ef.SentenceTransformer.load(modelDir, { device: DEVICE });
+
+    // (a) Financial RAG (Matryoshka): dims 768..64, scaled by width/768 for the tiny shape.
+    const dims = [768, 512, 256, 128, 64].map((d) => (d * shape.hidden) / 768);
+    const fin = JSON.parse(fs.readFileSync(path.join(DATA, 'llamaindex-10k-uber-lyft', 'train_dataset.json'), 'utf8'));
+    // Two training questions point at an empty passage: embedforge refuses blank texts, so both sides leave them out.
+    const finAll = Object.entries(fin.queries).map(([qid, anchor]) => ({ anchor, positive: fin.corpus[fin.relevant_docs[qid][0]] }));
+    const finPairs = finAll.filter((r) => r.positive.trim() !== '').slice(0, QUICK ? 256 : Infinity);
+    log(`financial: ${finAll.length - finAll.filter((r) => r.positive.trim() !== '').length} training pairs with an empty passage left out`);
+    const val = irDataFromQueriesCorpusFile(path.join(DATA, 'llamaindex-10k-uber-lyft', 'val_dataset.json'));
+    const queries = new Map([...val.queries].slice(0, QUICK ? 120 : Infinity));
+    const finEval = new ef.SequentialEvaluator(dims.map((d) => new ef.InformationRetrievalEvaluator({
+      queries, corpus: val.corpus, relevantDocs: val.relevantDocs, name: `dim_${d}`, truncateDim: d, scoreFunctions: ['cosine'], writeCsv: false,
+    })));
+    const finBefore = await finEval.evaluate(initial);
+    const fr = await trainBoth('financial', modelDir, finPairs,
+      { ...common, num_train_epochs: 4, per_device_train_batch_size: 32, gradient_accumulation_steps: 16 },
+      { name: 'MultipleNegativesRankingLoss', scale: 20, matryoshka_dims: dims });
+    const finKeys = [[dims[3], 128], [dims[0], 768]].map(([d, real]) =>
+      [`dim_${d}_cosine_ndcg@10`, `dim_${d}_cosine_ndcg@10${d === real ? '' : ` (the tutorial's dim_${real})`}, ${queries.size} queries`]);
+    await compareAfterTraining(`financial tutorial (${finPairs.length} pairs, ${fr.theirs.steps.length} steps):`, finEval, finKeys, finBefore, fr, 0.01);
+    recordWallTime('financial tutorial', fr);
+
+    // (b) Trivia-style RAG on the legal pairs: train split; test anchors against train + test positives.
+    const train = legal('train', QUICK ? 400 : Infinity);
+    const test = legal('test', QUICK ? 100 : Infinity);
+    const triviaEval = ef.InformationRetrievalEvaluator.fromPairs(test, { corpusRows: train, writeCsv: false });
+    const triviaBefore = await triviaEval.evaluate(initial);
+    const tr = await trainBoth('trivia', modelDir, train.map((r) => ({ anchor: r.anchor, positive: r.positive })),
+      { ...common, num_train_epochs: 1, per_device_train_batch_size: 16, gradient_accumulation_steps: 4 },
+      { name: 'MultipleNegativesRankingLoss', scale: 20 });
+    await compareAfterTraining(`trivia tutorial (${train.length} pairs, ${tr.theirs.steps.length} steps):`, triviaEval,
+      [['cosine_ndcg@10', `cosine_ndcg@10, ${test.length} queries / ${train.length + test.length} passages`]], triviaBefore, tr, 0.01);
+    recordWallTime('trivia tutorial', tr);
+  },
 };
 
 async function main() {
   const info = ef.loadAddon().deviceInfo();
-  const only = opt('only', '');
+  const only = opt('only', process.env.EMBEDFORGE_CHECKS || '');
+  const unknown = only.split(',').filter((n) => n && !(n in CHECKS));
+  if (unknown.length) throw new Error(`--only / EMBEDFORGE_CHECKS: unknown checks ${unknown.join(', ')}; the checks are ${Object.keys(CHECKS).join(', ')}`);
   fs.writeFileSync(path.join(OUT, 'device.json'), JSON.stringify(info, null, 2));
   makeModels();
   for (const [name, fn] of Object.entries(CHECKS)) {

@@ -6,6 +6,9 @@
 # Here, first:   bash scripts/gpu/prepare-device.sh
 # Then:          device run, carry [".device"], command: bash scripts/gpu/gpu-run.sh "$OUT"
 # Dry run here:  bash scripts/gpu/gpu-run.sh --dry-run /tmp/gpu-dry   (CPU, tiny shapes, same code paths)
+# At real sizes the checks may outlast one 10-minute call: split them with EMBEDFORGE_CHECKS, e.g.
+#   EMBEDFORGE_CHECKS=embeddings,irMetrics,outOfMemory,throughput bash scripts/gpu/gpu-run.sh "$OUT"
+#   EMBEDFORGE_CHECKS=training,tutorials bash scripts/gpu/gpu-run.sh "$OUT"   (the build is reused while warm)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DRY=0
@@ -31,6 +34,7 @@ else
   [ -e dist ] || ln -s .device/dist dist
   TORCH_CMAKE=$("$PY" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
   t0=$(date +%s)
+  [ -f /tmp/embedforge-build/Release/embedforge.node ] ||
   cmake -S . -B /tmp/embedforge-build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$TORCH_CMAKE" \
     -DNODE_API_HEADERS_DIR="$PWD/node_modules/node-api-headers/include" -DNODE_ADDON_API_DIR="$PWD/node_modules/node-addon-api" \
     > "$OUTDIR/cmake-configure.log"

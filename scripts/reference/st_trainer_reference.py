@@ -1,6 +1,10 @@
 """Trainer-level reference: sentence-transformers' own SentenceTransformerTrainer (the Hugging Face Trainer
 underneath) on given data in a given batch order, recording every optimizer step exactly.
 
+  --engine trainer   (default) SentenceTransformerTrainer itself; needs `datasets` and `accelerate`
+  --engine loop      the same computation as a plain PyTorch loop over sentence-transformers' losses
+                     (st_training_loop.py), for machines without those two packages (the GPU machine)
+
   --model DIR        a sentence-transformers folder (the initial weights)
   --pairs FILE.jsonl one JSON object per row; its keys, in order, are the columns (anchor, positive[, negative...])
   --batches FILE.json
@@ -12,7 +16,8 @@ underneath) on given data in a given batch order, recording every optimizer step
   --threads N        optional: torch's CPU threads (on a shared, busy CPU, 1 avoids threads spinning against
                      each other: several times faster there)
   --out FILE.json    {"steps": [{"step", "loss", "micro_losses", "group_size", "learning_rate", "grad_norm",
-                      "epoch"}], "train_loss", "global_step", "embeddings"?, "versions"}
+                      "epoch"}], "train_loss", "global_step", "train_runtime" (seconds in the training loop),
+                      "engine", "imported" (whether datasets / accelerate were imported), "embeddings"?, "versions"}
   --save DIR         optional: the trained model, saved by sentence-transformers
   --encode FILE.json optional: a JSON list of texts, embedded by the trained model into "embeddings"
 
@@ -140,18 +145,43 @@ def read_inputs(a):
 
 
 def main(a):
-    from datasets import Dataset
-    from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     rows, columns, epochs, hf_args, loss_spec = read_inputs(a)
     if a.threads:
         torch.set_num_threads(a.threads)
-    dataset = Dataset.from_dict({c: [r[c] for r in rows] for c in columns})
-
     batch_size = hf_args.get("per_device_train_batch_size", 8)
     drop_last = hf_args.get("dataloader_drop_last", False)
     # The length sentence-transformers' batch samplers report, which the Trainer's step plan is built on.
     nominal_length = len(rows) // batch_size if drop_last else -(-len(rows) // batch_size)
+    run = {"trainer": run_trainer, "loop": run_loop}[a.engine]
+    model, result = run(a, rows, columns, epochs, hf_args, loss_spec, nominal_length)
+    result.update({"engine": a.engine, "versions": versions(),
+                   "imported": {m: m in sys.modules for m in ("datasets", "accelerate")}})
+    if a.save:
+        model.save(a.save)
+    if a.encode:
+        texts = json.load(open(a.encode))
+        emb = model.encode(texts, batch_size=32, convert_to_numpy=True, normalize_embeddings=False)
+        result["embeddings"] = emb.astype("float64").tolist()
+    with open(a.out, "w") as f:
+        json.dump(result, f)
 
+
+def run_loop(a, rows, columns, epochs, hf_args, loss_spec, nominal_length):
+    from sentence_transformers import SentenceTransformer
+    from st_training_loop import LoopError, train
+    model = SentenceTransformer(a.model, device=a.device)
+    try:
+        steps, train_loss, global_step, runtime = train(model, build_loss(model, loss_spec), rows, columns, epochs, hf_args,
+                                                        nominal_length, torch.device(a.device))
+    except LoopError as e:
+        sys.exit(f"st_trainer_reference --engine loop: {a.args}: {e}")
+    return model, {"steps": steps, "train_loss": train_loss, "global_step": global_step, "train_runtime": runtime}
+
+
+def run_trainer(a, rows, columns, epochs, hf_args, loss_spec, nominal_length):
+    from datasets import Dataset
+    from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    dataset = Dataset.from_dict({c: [r[c] for r in rows] for c in columns})
     out_dir = tempfile.mkdtemp(prefix="st-trainer-reference-")
     args = SentenceTransformerTrainingArguments(**{
         **hf_args, "output_dir": out_dir, "save_strategy": "no", "report_to": "none", "disable_tqdm": True,
@@ -164,17 +194,8 @@ def main(a):
     output = trainer.train()
     if record["micro"]:
         sys.exit(f"st_trainer_reference: {len(record['micro'])} micro-batch losses after the last optimizer step")
-
-    result = {"steps": record["steps"], "train_loss": output.training_loss, "global_step": output.global_step,
-              "versions": versions()}
-    if a.save:
-        model.save(a.save)
-    if a.encode:
-        texts = json.load(open(a.encode))
-        emb = model.encode(texts, batch_size=32, convert_to_numpy=True, normalize_embeddings=False)
-        result["embeddings"] = emb.astype("float64").tolist()
-    with open(a.out, "w") as f:
-        json.dump(result, f)
+    return model, {"steps": record["steps"], "train_loss": output.training_loss, "global_step": output.global_step,
+                   "train_runtime": output.metrics["train_runtime"]}
 
 
 def versions():
@@ -188,4 +209,5 @@ p.add_argument("--model", required=True); p.add_argument("--pairs", required=Tru
 p.add_argument("--batches", required=True); p.add_argument("--args", required=True)
 p.add_argument("--device", choices=["cpu", "cuda"], default="cpu"); p.add_argument("--out", required=True)
 p.add_argument("--save"); p.add_argument("--encode"); p.add_argument("--threads", type=int)
+p.add_argument("--engine", choices=["trainer", "loop"], default="trainer")
 main(p.parse_args())

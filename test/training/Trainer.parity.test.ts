@@ -8,6 +8,11 @@
  * within 1e-3 relative, trained embeddings row cosine >= 0.9999 (also for ST's saved folder loaded here), and
  * trained weights within 1e-4 relative L2 per tensor. The reference's answers are cached in test/.cache, keyed
  * by the scripts and the inputs.
+ *
+ * The reference's `--engine loop` (a plain PyTorch loop over sentence-transformers' losses, for the GPU machine,
+ * which has neither `datasets` nor `accelerate`) is checked against `--engine trainer` here, with those two
+ * packages hidden from it: per-step loss within 1e-5, in fp32 and with bf16 autocast (which accelerate applies
+ * on the CPU too).
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -29,12 +34,18 @@ import { cacheDir, describeIf, missing, repoRoot, runPython, sharedData, tmpDir 
 import { legalRows } from '../helpers/texts';
 
 const TOL = { loss: 1e-3, lrRelative: 1e-9, gradNormRelative: 1e-3, cosine: 0.9999, weightsRelative: 1e-4 };
+/** --engine loop against --engine trainer: the same computation in the same order, so agreement to rounding. */
+const LOOP_TOL = { loss: 1e-5, gradNormRelative: 1e-5, cosine: 0.99999 };
 
 /** What st_trainer_reference.py reads as --args: the loss spec plus training arguments by their HF names. */
 interface LossSpec { name: 'MultipleNegativesRankingLoss' | 'MultipleNegativesSymmetricRankingLoss'; scale: number; matryoshka_dims?: number[]; matryoshka_weights?: number[] }
 
 interface ReferenceStep { step: number; loss: number; group_size: number; learning_rate: number; grad_norm: number; epoch: number }
-interface Reference { steps: ReferenceStep[]; global_step: number; train_loss: number; embeddings: number[][] }
+interface Reference {
+  steps: ReferenceStep[]; global_step: number; train_loss: number; embeddings: number[][];
+  engine: 'trainer' | 'loop'; imported: Record<'datasets' | 'accelerate', boolean>;
+}
+type Engine = Reference['engine'];
 
 interface OurStep { loss: number; learningRate: number; gradNorm: number; epoch: number }
 
@@ -75,20 +86,30 @@ function ourBatchOrder(dataset: Dataset, hfArgs: Record<string, unknown>): numbe
   return Array.from({ length: plan.numTrainEpochs }, (_, e) => sampler.epochBatches(e).map((b) => Array.from(b)));
 }
 
-/** st_trainer_reference.py on these inputs (cached): its per-step record, and the folder of its trained model. */
-function reference(modelDir: string, records: Record<string, string>[], batches: number[][][], argsWithLoss: Record<string, unknown>, texts: string[]): { ref: Reference; savedDir: string } {
+/**
+ * st_trainer_reference.py on these inputs (cached): its per-step record, and the folder of its trained model.
+ * The loop engine runs with `datasets` and `accelerate` hidden, as on the GPU machine.
+ */
+function reference(modelDir: string, records: Record<string, string>[], batches: number[][][], argsWithLoss: Record<string, unknown>, texts: string[],
+  engine: Engine = 'trainer'): { ref: Reference; savedDir: string } {
   const pairs = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
   const inputs = [JSON.stringify(batches), JSON.stringify(argsWithLoss), JSON.stringify(texts)];
-  const key = sha(scriptText('st_trainer_reference.py'), modelDir, pairs, ...inputs);
+  const scripts = engine === 'loop' ? ['st_trainer_reference.py', 'st_training_loop.py', 'without_packages.py'] : ['st_trainer_reference.py'];
+  const key = sha(...scripts.map(scriptText), engine, modelDir, pairs, ...inputs);
   const out = path.join(parityCache, `reference-${key}.json`);
   const savedDir = path.join(parityCache, `reference-${key}-model`);
   if (!fs.existsSync(out) || !fs.existsSync(path.join(savedDir, 'model.safetensors'))) {
     const files = ['pairs.jsonl', 'batches.json', 'args.json', 'texts.json'].map((f) => path.join(work, `${key}-${f}`));
     [pairs, ...inputs].forEach((text, i) => fs.writeFileSync(files[i], text));
     fs.rmSync(savedDir, { recursive: true, force: true });
-    runPython('st_trainer_reference.py', ['--model', modelDir, '--pairs', files[0], '--batches', files[1], '--args', files[2],
+    const args = ['--engine', engine, '--model', modelDir, '--pairs', files[0], '--batches', files[1], '--args', files[2],
       // One torch thread: on the shared 2-core machine more threads spin against each other (~30x slower).
-      '--encode', files[3], '--device', 'cpu', '--threads', '1', '--out', out, '--save', savedDir]);
+      '--encode', files[3], '--device', 'cpu', '--threads', '1', '--out', out, '--save', savedDir];
+    if (engine === 'loop') {
+      runPython('without_packages.py', ['datasets,accelerate', path.join(repoRoot, 'scripts', 'reference', 'st_trainer_reference.py'), ...args]);
+    } else {
+      runPython('st_trainer_reference.py', args);
+    }
   }
   return { ref: JSON.parse(fs.readFileSync(out, 'utf8')) as Reference, savedDir };
 }
@@ -212,12 +233,52 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'Trainer pa
     }, { name: 'MultipleNegativesRankingLoss', scale: 20 });
   });
 
-  test('MatryoshkaLoss(MNRL, [64, 32, 16]), accumulation 4 with a partial last group, cosine schedule, 2 epochs', async () => {
-    // 1000 rows / 16 = 63 batches per epoch: 15 groups of 4 and a last group of 3.
-    await runCase('Matryoshka', pairs(3200, 4200), {
+  // 1000 rows / 16 = 63 batches per epoch: 15 groups of 4 and a last group of 3.
+  const matryoshka = {
+    rows: () => pairs(3200, 4200),
+    args: {
       ...common, per_device_train_batch_size: 16, num_train_epochs: 2, gradient_accumulation_steps: 4, learning_rate: 5e-4,
       lr_scheduler_type: 'cosine', warmup_ratio: 0.1, max_grad_norm: 1.0, weight_decay: 0.01,
-    }, { name: 'MultipleNegativesRankingLoss', scale: 20, matryoshka_dims: [64, 32, 16] });
+    },
+    loss: { name: 'MultipleNegativesRankingLoss', scale: 20, matryoshka_dims: [64, 32, 16] } as LossSpec,
+  };
+
+  test('MatryoshkaLoss(MNRL, [64, 32, 16]), accumulation 4 with a partial last group, cosine schedule, 2 epochs', async () => {
+    await runCase('Matryoshka', matryoshka.rows(), matryoshka.args, matryoshka.loss);
+  });
+
+  // bf16 too: on the CPU, accelerate's bf16 autocast runs as on CUDA, so the loop's autocast wrapper is checked here.
+  test('the reference\'s --engine loop, without datasets and accelerate, gives --engine trainer\'s steps (Matryoshka, accumulation; fp32 and bf16)', () => {
+    const records = matryoshka.rows();
+    const batches = ourBatchOrder(Dataset.fromRecords(records, 'Matryoshka rows'), matryoshka.args);
+    for (const precision of [{}, { bf16: true }]) {
+      const name = `--engine loop vs --engine trainer, ${'bf16' in precision ? 'bf16 autocast' : 'fp32'}`;
+      const argsWithLoss = { ...matryoshka.args, ...precision, loss: matryoshka.loss };
+      const { ref: trainer } = reference(modelDir, records, batches, argsWithLoss, probeTexts, 'trainer');
+      const { ref: loop } = reference(modelDir, records, batches, argsWithLoss, probeTexts, 'loop');
+      expect(loop.engine).toBe('loop');
+      expect(loop.imported).toEqual({ datasets: false, accelerate: false });
+      expect(loop.global_step).toBe(trainer.global_step);
+      expect(loop.steps.map((s) => s.group_size)).toEqual(trainer.steps.map((s) => s.group_size));
+      let lossDiff = 0, gradRel = 0, lrRel = 0, epochDiff = 0;
+      trainer.steps.forEach((t, i) => {
+        const l = loop.steps[i];
+        lossDiff = Math.max(lossDiff, Math.abs(l.loss - t.loss));
+        gradRel = Math.max(gradRel, relative(l.grad_norm, t.grad_norm));
+        lrRel = Math.max(lrRel, relative(l.learning_rate, t.learning_rate));
+        epochDiff = Math.max(epochDiff, Math.abs(l.epoch - t.epoch));
+        if (!(Math.abs(l.loss - t.loss) <= LOOP_TOL.loss)) throw new Error(`${name}: step ${t.step}: loop loss ${l.loss}, trainer ${t.loss}`);
+      });
+      const dim = loop.embeddings[0].length;
+      const cos = Math.min(...rowCosines(Float32Array.from(loop.embeddings.flat()), Float32Array.from(trainer.embeddings.flat()), probeTexts.length, dim));
+      console.log(`${name}: ${trainer.steps.length} steps, loss ${trainer.steps[0].loss.toFixed(4)} -> ${trainer.steps[trainer.steps.length - 1].loss.toFixed(4)}; `
+        + `max |loss diff| ${lossDiff.toExponential(2)}, max grad-norm rel diff ${gradRel.toExponential(2)}, max lr rel diff ${lrRel.toExponential(2)}, `
+        + `min row cosine of trained embeddings ${cos.toFixed(8)}`);
+      expect(gradRel).toBeLessThanOrEqual(LOOP_TOL.gradNormRelative);
+      expect(lrRel).toBeLessThanOrEqual(TOL.lrRelative);
+      expect(epochDiff).toBeLessThanOrEqual(1e-12);
+      expect(cos).toBeGreaterThanOrEqual(LOOP_TOL.cosine);
+    }
   });
 
   test('MultipleNegativesSymmetricRankingLoss, stopped by max_steps part-way through the epoch, strong weight decay', async () => {
