@@ -9,7 +9,7 @@ import YAML from 'yaml';
 import { InformationRetrievalEvaluator } from '../../lib/evaluation/InformationRetrievalEvaluator';
 import { SentenceTransformer } from '../../lib/models/SentenceTransformer';
 import { readNpy } from '../helpers/npy';
-import { describeIf, missing, repoRoot, tmpDir } from '../helpers/requirements';
+import { describeIf, missing, repoRoot, sharedData, tmpDir } from '../helpers/requirements';
 import { tinySetup } from '../helpers/tinyModel';
 
 const cli = path.join(repoRoot, 'dist', 'cli', 'main.js');
@@ -52,6 +52,19 @@ describeIf(needs, 'embedforge CLI', () => {
       expect(metrics[key]).toBeCloseTo(direct[key], 12);
     }
     expect(metrics['dim_32_cosine_accuracy@1']).toBeGreaterThanOrEqual(0);
+  });
+
+  describeIf(missing({ sharedData: true }), 'on the financial data set', () => {
+    test('evaluate reads a {queries, corpus, relevant_docs} file', () => {
+      const file = path.join(sharedData, 'llamaindex-10k-uber-lyft', 'val_dataset.json');
+      const r = run(['evaluate', '--model', modelDir, '--data', file, '--json', '--score-functions', 'cosine,dot']);
+      expect(r.code).toBe(0);
+      const metrics = JSON.parse(r.stdout) as Record<string, number>;
+      for (const key of ['cosine_ndcg@10', 'dot_mrr@10', 'cosine_map@100', 'dot_precision@5']) {
+        expect(metrics[key]).toBeGreaterThanOrEqual(0);
+        expect(metrics[key]).toBeLessThanOrEqual(1);
+      }
+    });
   });
 
   test('encode writes a .npy that numpy can read, with the API\'s embeddings', async () => {
