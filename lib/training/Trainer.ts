@@ -16,7 +16,7 @@ import { createBatchSampler, type BatchSampler } from '../data/BatchSampler';
 import { collateBatch, type CollatedBatch } from '../data/collate';
 import type { Dataset } from '../data/Dataset';
 import { trainingColumns } from '../data/inputColumns';
-import type { SentenceEvaluator } from '../evaluation/SentenceEvaluator';
+import { prefixMetricKeys, type SentenceEvaluator } from '../evaluation/SentenceEvaluator';
 import type { Loss } from '../losses/Loss';
 import { MatryoshkaLoss } from '../losses/MatryoshkaLoss';
 import type { SentenceTransformer } from '../models/SentenceTransformer';
@@ -90,9 +90,7 @@ export class Trainer {
     const raw = await this.evaluator.evaluate(this.model, {
       outputPath: path.join(this.args.outputDir, 'eval'), epoch: this.state.epoch, steps: this.state.globalStep,
     });
-    const metrics: Record<string, number> = {};
-    for (const [k, v] of Object.entries(raw)) metrics[k.startsWith('eval_') ? k : `eval_${k}`] = v;
-    return metrics;
+    return prefixMetricKeys(raw, 'eval');
   }
 
   async train(options: { resumeFromCheckpoint?: string | boolean | null } = {}): Promise<TrainOutput> {
