@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { benchTable, defaultPython, runBenchmark } from '../bench/benchmark';
 import { runDemo } from '../demo/runDemo';
-import { packageVersion } from '../models/SentenceTransformer';
+import { packageVersion } from '../models/packageVersion';
 import { encodeCommand } from './encodeCommand';
 import { evaluateCommand } from './evaluateCommand';
 import { parseOverrides, readTrainConfig, validateTrainConfig } from './trainConfig';

@@ -6,7 +6,7 @@
 import * as path from 'path';
 import { Dataset } from '../data/Dataset';
 import type { SentenceEvaluator } from '../evaluation/SentenceEvaluator';
-import { lossFromConfig } from '../losses/lossFromConfig';
+import { lossFromConfig, type LossConfig } from '../losses/lossFromConfig';
 import { MultipleNegativesRankingLoss } from '../losses/MultipleNegativesRankingLoss';
 import type { Loss } from '../losses/Loss';
 import { SentenceTransformer } from '../models/SentenceTransformer';
@@ -66,7 +66,7 @@ export async function runTrainJob(
     evaluator = await evaluatorFromFile(evalSpec.path, req, pairs);
   }
   if (trainSpec.columns) train = train.selectColumns(trainSpec.columns);
-  const loss: Loss = config.loss === undefined ? new MultipleNegativesRankingLoss() : lossFromConfig(config.loss as never);
+  const loss: Loss = config.loss === undefined ? new MultipleNegativesRankingLoss() : lossFromConfig(config.loss as LossConfig);
 
   let baseline: Record<string, number> | null = null;
   if (evaluator) {

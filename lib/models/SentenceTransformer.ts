@@ -14,6 +14,7 @@ import { writeDirAtomic } from '../training/atomicWrite';
 import { resolveDevice } from './device';
 import { readModelFolder } from './ModelFolder';
 import { renderModelCard, type ModelCardData } from './modelCard';
+import { packageVersion } from './packageVersion';
 import { writeModelFolderConfigs } from './writeModelFolderConfigs';
 
 /** Tokenizer files copied verbatim into a saved folder when present. */
@@ -154,12 +155,4 @@ export class SentenceTransformer implements EmbeddingModel {
 function baseModelName(config: Record<string, unknown>, dir: string): string {
   const name = config._name_or_path;
   return typeof name === 'string' && name && !name.startsWith('/') ? name : path.basename(path.resolve(dir));
-}
-
-export function packageVersion(): string {
-  for (const up of ['..', path.join('..', '..')]) {
-    const p = path.join(__dirname, up, 'package.json');
-    if (fs.existsSync(p)) return String((JSON.parse(fs.readFileSync(p, 'utf8')) as { version?: string }).version ?? '0.0.0');
-  }
-  return '0.0.0';
 }

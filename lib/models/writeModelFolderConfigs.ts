@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { PoolingMode, SimilarityFunction } from '../binding/AddonTypes';
-import { packageVersion } from './SentenceTransformer';
+import { packageVersion } from './packageVersion';
 
 export interface FolderConfigs {
   embeddingDim: number;
