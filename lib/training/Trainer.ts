@@ -24,8 +24,8 @@ import { CheckpointManager } from './CheckpointManager';
 import { createLrSchedule } from './lrSchedules';
 import { parseTrainingArguments, trainingArgumentsToSnakeCase, type TrainingArguments } from './TrainingArguments';
 import {
-  batchesInUpdateStep, epochProgress, flowAtEpochEnd, flowAtStepEnd, flowSettings, planTraining, resolveWarmupSteps,
-  resumePosition, type FlowSettings, type TrainingPlan,
+  batchesInUpdateStep, endsUpdateStep, epochProgress, flowAtEpochEnd, flowAtStepEnd, flowSettings, planTraining,
+  resolveWarmupSteps, resumePosition, type FlowDecision, type FlowSettings, type TrainingPlan,
 } from './trainingSteps';
 import { TRAINER_STATE_NAME, TrainerState, type LogEntry } from './TrainerState';
 import { resolvePrecision } from './precision';
@@ -133,31 +133,54 @@ export class Trainer {
 
     let trLoss = 0; // sum over steps since the last log of the step's mean micro-batch loss
     let totalLoss = 0;
+    let carried = 0; // loss of micro-batches whose gradients wait for the next optimizer step
     let lastLoggedStep = startStep;
     let lastGradNorm = NaN;
     let tick = Date.now();
     const start = resumePosition(startStep, plan, accum);
 
-    training: for (let epoch = start.epoch; epoch < plan.numTrainEpochs; epoch++) {
+    // What the flow asks for after an optimizer step or at an epoch's end: log, evaluate, save.
+    const act = async (decision: FlowDecision, lr: number): Promise<void> => {
+      const gs = this.state.globalStep;
+      if (decision.log && gs > lastLoggedStep) {
+        this.log({ loss: round(trLoss / (gs - lastLoggedStep), 4), grad_norm: lastGradNorm, learning_rate: lr, epoch: round(this.state.epoch, 4) });
+        trLoss = 0;
+        lastLoggedStep = gs;
+      }
+      let evaluated = false;
+      if (decision.evaluate && this.evaluator) {
+        await this.evaluateDuringTraining();
+        evaluated = true;
+      }
+      const saveBest = args.saveStrategy === 'best' && evaluated && this.state.bestGlobalStep === gs;
+      if (decision.save || saveBest) await this.saveCheckpoint();
+    };
+
+    let stopped = false;
+    for (let epoch = start.epoch; epoch < plan.numTrainEpochs && !stopped; epoch++) {
       const batches = sampler.epochBatches(epoch);
       const firstUpdate = epoch === start.epoch ? start.batchesToSkip / accum : 0;
       const groupOf = (update: number): Int32Array[] =>
         batches.slice(update * accum, update * accum + batchesInUpdateStep(update, plan, batchesPerEpoch, accum));
       let prefetched: CollatedBatch | null = null;
+      let lr = schedule(this.state.globalStep);
       for (let update = firstUpdate; update < plan.updateStepsPerEpoch; update++) {
         const group = groupOf(update);
-        const size = group.length;
-        // NO_DUPLICATES can yield fewer batches than its nominal length when texts repeat: the epoch ends early.
-        if (size === 0) break;
-        const lr = schedule(this.state.globalStep);
+        // NO_DUPLICATES can yield fewer batches than its nominal length when texts repeat: nothing is left.
+        if (group.length === 0) break;
+        lr = schedule(this.state.globalStep);
         let next = prefetched ?? collateBatch(group[0], tokenized, columns.labels);
         prefetched = null;
-        let stepLoss = 0;
+        let stepLoss = carried;
         let samples = 0;
+        let stepped = false;
         for (let i = 0; i < group.length; i++) {
+          // As the HF Trainer: the optimizer steps at an accumulation boundary or at the epoch's nominal last
+          // batch; a group cut short by a sampler that ran out keeps its gradients for the next step.
+          const optimizerStep = endsUpdateStep(update * accum + i, batchesPerEpoch, accum);
           const request: TrainStepRequest = {
             texts: next.texts, numColumns: next.numColumns, lossDivisor: group.length,
-            optimizerStep: i === group.length - 1, learningRate: lr, maxGradNorm: args.maxGradNorm,
+            optimizerStep, learningRate: lr, maxGradNorm: args.maxGradNorm,
           };
           const pending = this.model.native.trainStep(request);
           // Collate the next micro-batch (of this step or the next) while this one runs on the engine's thread.
@@ -174,12 +197,20 @@ export class Trainer {
           }
           stepLoss += result.loss / group.length;
           samples += group[i].length;
-          if (request.optimizerStep) lastGradNorm = result.gradNorm;
+          if (optimizerStep) {
+            lastGradNorm = result.gradNorm;
+            stepped = true;
+          }
         }
+        trLoss += stepLoss - carried;
+        totalLoss += stepLoss - carried;
+        if (!stepped) {
+          carried = stepLoss;
+          break;
+        }
+        carried = 0;
         this.state.globalStep += 1;
-        this.state.epoch = epochProgress(epoch, update * accum + size - 1, batchesPerEpoch);
-        trLoss += stepLoss;
-        totalLoss += stepLoss;
+        this.state.epoch = epochProgress(epoch, update * accum + group.length - 1, batchesPerEpoch);
         this.stepLosses.push(stepLoss);
         const now = Date.now();
         this.callbacks.onStep?.({
@@ -187,22 +218,15 @@ export class Trainer {
           samplesPerSecond: (samples * 1000) / Math.max(1, now - tick),
         });
         tick = now;
-
         const atStep = flowAtStepEnd(this.state.globalStep, flow);
-        // Stopping part-way through an epoch still ends that epoch (its epoch-strategy evaluation and save run).
-        const atEpoch = update === plan.updateStepsPerEpoch - 1 || atStep.stop ? flowAtEpochEnd(flow) : null;
-        if (atStep.log || atEpoch?.log) {
-          const gs = this.state.globalStep;
-          this.log({ loss: round(trLoss / (gs - lastLoggedStep), 4), grad_norm: lastGradNorm, learning_rate: lr, epoch: round(this.state.epoch, 4) });
-          trLoss = 0;
-          lastLoggedStep = gs;
+        await act(atStep, lr);
+        if (atStep.stop) {
+          stopped = true;
+          break;
         }
-        let metrics: Record<string, number> | null = null;
-        if ((atStep.evaluate || atEpoch?.evaluate) && this.evaluator) metrics = await this.evaluateDuringTraining();
-        const saveBest = args.saveStrategy === 'best' && metrics !== null && this.state.bestGlobalStep === this.state.globalStep;
-        if (atStep.save || atEpoch?.save || saveBest) await this.saveCheckpoint();
-        if (atStep.stop) break training;
       }
+      // The epoch ends here, also when max_steps stopped it part-way (its epoch-strategy evaluation and save run).
+      await act(flowAtEpochEnd(flow), lr);
     }
 
     const runtime = (Date.now() - started) / 1000;
