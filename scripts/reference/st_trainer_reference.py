@@ -99,17 +99,19 @@ def make_trainer_class(base, epochs, nominal_length, record):
 
 def close_step(record, state, grad_norm, learning_rate):
     micro, returned, sizes = record["micro"], record["returned"], record["group_sizes"]
-    if not (len(micro) == len(returned) == len(sizes)) or len(set(sizes)) != 1 or sizes[0] != len(micro):
+    if not (len(micro) == len(returned) == len(sizes)) or not micro:
         sys.exit(f"st_trainer_reference: step {state.global_step}: {len(micro)} micro-batch losses, "
                  f"{len(returned)} training_step values, group sizes {sizes}")
-    group = len(micro)
-    loss = sum(m / group for m in micro)
+    # Each micro-batch loss is divided by the size of its own accumulation group. A step normally holds one
+    # group; after a group cut short (a sampler that ran out), HF carries its gradients into the next step.
+    loss = sum(m / s for m, s in zip(micro, sizes))
     if abs(loss - sum(returned)) > 1e-5 * max(1.0, abs(loss)):
         sys.exit(f"st_trainer_reference: step {state.global_step}: micro-batch losses combine to {loss}, "
                  f"the Trainer accumulated {sum(returned)}")
     if isinstance(grad_norm, torch.Tensor):
         grad_norm = grad_norm.item()
-    record["steps"].append({"step": state.global_step, "loss": loss, "micro_losses": list(micro), "group_size": group,
+    record["steps"].append({"step": state.global_step, "loss": loss, "micro_losses": list(micro), "group_size": sizes[-1],
+                            "carried_group_sizes": sizes[:-sizes[-1]] if len(sizes) > sizes[-1] else [],
                             "learning_rate": learning_rate, "grad_norm": grad_norm, "epoch": state.epoch})
     micro.clear(); returned.clear(); sizes.clear()
 
@@ -192,10 +194,10 @@ def run_trainer(a, rows, columns, epochs, hf_args, loss_spec, nominal_length):
     trainer_class = make_trainer_class(SentenceTransformerTrainer, epochs, nominal_length, record)
     trainer = trainer_class(model=model, args=args, train_dataset=dataset, loss=build_loss(model, loss_spec))
     output = trainer.train()
-    if record["micro"]:
-        sys.exit(f"st_trainer_reference: {len(record['micro'])} micro-batch losses after the last optimizer step")
+    # Micro-batches after the last optimizer step happen only when the final epoch's last group was cut short
+    # (a sampler that ran out): HF never steps on them. Their losses are reported, not dropped silently.
     return model, {"steps": record["steps"], "train_loss": output.training_loss, "global_step": output.global_step,
-                   "train_runtime": output.metrics["train_runtime"]}
+                   "train_runtime": output.metrics["train_runtime"], "unstepped_micro_losses": list(record["micro"])}
 
 
 def versions():
