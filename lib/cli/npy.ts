@@ -16,10 +16,6 @@ export function encodeNpy(data: Float32Array, rows: number, cols: number): Buffe
   return Buffer.concat([head, Buffer.from(header, 'latin1'), body]);
 }
 
-export function writeNpy(file: string, data: Float32Array, rows: number, cols: number): void {
-  fs.writeFileSync(file, encodeNpy(data, rows, cols));
-}
-
 /** Reads a little-endian float32 2-D .npy (what numpy.save writes for a float32 matrix). */
 export function decodeNpy(buf: Buffer, source = '.npy'): { data: Float32Array; rows: number; cols: number } {
   if (buf.toString('latin1', 1, 6) !== 'NUMPY') throw new Error(`${source} is not a .npy file`);

@@ -257,12 +257,11 @@ export class Trainer {
     this.callbacks.onLog?.(entry);
   }
 
-  private async evaluateDuringTraining(): Promise<Record<string, number>> {
+  private async evaluateDuringTraining(): Promise<void> {
     const metrics = await this.evaluate();
     this.log({ ...metrics, epoch: round(this.state.epoch, 4) });
     await this.callbacks.onEvaluate?.(metrics);
     this.trackBest(metrics);
-    return metrics;
   }
 
   /** metric_for_best_model (default: "loss" with load_best_model_at_end, else the evaluator's primary metric), with HF's "eval_" prefix. */
