@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "AddonNativeEncoder.h"
+#include "AddonRandom.h"
 #include "Convert.h"
 #include "DeviceInfo.h"
 #include "PromiseWorker.h"
@@ -68,6 +69,7 @@ Napi::Value SearchTopK(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeEncoder", AddonNativeEncoder::Define(env));
+  exports.Set("TorchGenerator", AddonTorchGenerator::Define(env));
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed, "manualSeed"));
   exports.Set("deviceInfo", Napi::Function::New(env, GetDeviceInfo, "deviceInfo"));
   exports.Set("searchTopK", Napi::Function::New(env, SearchTopK, "searchTopK"));
