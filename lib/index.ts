@@ -1,7 +1,7 @@
 /** embedforge's programmatic API. */
 export { SentenceTransformer, type LoadOptions, type CreateOptions } from './models/SentenceTransformer';
 export { Dataset, concatenateDatasets } from './data/Dataset';
-export { MultipleNegativesRankingLoss, MultipleNegativesSymmetricRankingLoss, MatryoshkaLoss, lossFromConfig, type Loss } from './losses';
+export * from './losses';
 export { InformationRetrievalEvaluator, SequentialEvaluator, SentenceEvaluator, type EmbeddingModel } from './evaluation';
 export { Trainer, type TrainerOptions, type TrainOutput, type TrainerCallbacks } from './training/Trainer';
 export { parseTrainingArguments, type TrainingArguments } from './training/TrainingArguments';

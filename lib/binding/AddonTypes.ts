@@ -31,13 +31,28 @@ export interface EncoderOptions {
   device: Device;
 }
 
-export interface LossSpec {
-  name: 'MultipleNegativesRankingLoss' | 'MultipleNegativesSymmetricRankingLoss';
-  /** Multiplier of the similarity matrix before the cross-entropy (sentence-transformers: 20). */
-  scale: number;
-  similarity: SimilarityFunction;
-  /** MatryoshkaLoss around the inner loss: the inner loss on embeddings truncated to each dim, times its weight, summed. */
-  matryoshka?: { dims: number[]; weights: number[] };
+/**
+ * What the engine computes for a training step, one member per loss file of native/engine/losses
+ * (and of lib/losses, which builds these from sentence-transformers' options with their defaults).
+ * Every option is spelled out here: the engine has no defaults of its own. Modifiers hold the loss
+ * they wrap under `loss`.
+ */
+export type LossSpec =
+  /** Cross-entropy of each anchor's similarities to every candidate (positives and negatives of the batch), times scale. */
+  | { name: 'MultipleNegativesRankingLoss'; scale: number; similarity: SimilarityFunction }
+  /** The same, averaged with the positives ranking the batch's anchors. */
+  | { name: 'MultipleNegativesSymmetricRankingLoss'; scale: number; similarity: SimilarityFunction }
+  /** The inner loss on embeddings truncated to each dim and renormalized, times its weight, summed. */
+  | { name: 'MatryoshkaLoss'; loss: LossSpec; dims: number[]; weights: number[] };
+
+/** One micro-batch of a loss: numColumns * B texts, column-major, and the rows' labels when the data has a label/score column. */
+export interface LossBatch {
+  /** batchSize * numColumns texts, column-major: all texts of column 0 (e.g. anchors), then column 1, ... */
+  texts: PackedTexts;
+  /** 1 or more input columns; each loss checks the count it needs. */
+  numColumns: number;
+  /** One label per row (class id, 1/0, or a float score), as the data's label column holds it. */
+  labels?: Float32Array;
 }
 
 export interface TrainingSpec {
@@ -50,10 +65,7 @@ export interface TrainingSpec {
   tf32: boolean;
 }
 
-export interface TrainStepRequest {
-  /** batchSize * numColumns texts, column-major: all texts of column 0 (anchors), then column 1 (positives), ... */
-  texts: PackedTexts;
-  numColumns: number;
+export interface TrainStepRequest extends LossBatch {
   /** The loss is divided by this before backward (the gradient accumulation steps). */
   lossDivisor: number;
   /** At an accumulation boundary: clip, take an AdamW step at learningRate, zero the gradients. */
@@ -94,7 +106,7 @@ export interface NativeEncoder {
   /** One micro-batch: train-mode forward (dropout per config), loss, backward, and the optimizer step at a boundary. */
   trainStep(request: TrainStepRequest): Promise<TrainStepResult>;
   /** For parity tests: the configured loss on one batch and its gradients, in train mode, without any update; gradients are zeroed afterwards. */
-  lossAndGradients(texts: PackedTexts, numColumns: number): Promise<LossAndGradients>;
+  lossAndGradients(batch: LossBatch): Promise<LossAndGradients>;
   /** Optimizer moments and step counts and the RNG states, as safetensors at path. */
   saveTrainingState(path: string): Promise<void>;
   loadTrainingState(path: string): Promise<void>;
@@ -116,8 +128,22 @@ export interface DeviceInfo {
   torchVersion: string;
 }
 
+/**
+ * A torch.Generator on the CPU (LibTorch's own): what sentence-transformers' batch samplers shuffle with, so
+ * the same seed gives the same batches here. Calls run synchronously on the JS thread (a sampler draws about
+ * one permutation per epoch; ~10 ms per million rows).
+ */
+export interface TorchGenerator {
+  /** generator.manual_seed(seed); seed: an integer in [0, 2^53). */
+  manualSeed(seed: number): void;
+  /** torch.randperm(n, generator=this): a permutation of 0..n-1, continuing the generator's state. */
+  randperm(n: number): Int32Array;
+}
+
 export interface Addon {
   NativeEncoder: new (options: EncoderOptions) => NativeEncoder;
+  /** torch.Generator(): LibTorch's default seed until manualSeed (or the seed given here). */
+  TorchGenerator: new (seed?: number) => TorchGenerator;
   /** Seeds every LibTorch generator (dropout masks, initWeights draws its own seed). */
   manualSeed(seed: number): void;
   deviceInfo(): DeviceInfo;

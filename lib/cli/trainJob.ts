@@ -6,7 +6,8 @@
 import * as path from 'path';
 import { Dataset } from '../data/Dataset';
 import type { SentenceEvaluator } from '../evaluation/SentenceEvaluator';
-import { lossFromConfig, type LossConfig } from '../losses/lossFromConfig';
+import { lossFromConfig } from '../losses/lossRegistry';
+import type { LossConfig } from '../losses/LossOptions';
 import { MultipleNegativesRankingLoss } from '../losses/MultipleNegativesRankingLoss';
 import type { Loss } from '../losses/Loss';
 import { SentenceTransformer } from '../models/SentenceTransformer';

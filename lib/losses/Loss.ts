@@ -1,27 +1,31 @@
 import type { LossSpec } from '../binding/AddonTypes';
 
+/** What a loss learns about the training data before the first step. */
+export interface LossData {
+  /** The input columns, in order (the label column excluded). */
+  inputs: readonly string[];
+  /** The label/score column's name, or null. */
+  label: string | null;
+  /** Its values, when there is one. */
+  labels?: Float32Array | null;
+  /** Names row i for error messages (e.g. "train.jsonl line 12"). */
+  describeRow?: (row: number) => string;
+}
+
 /**
- * A training objective. The math runs in C++ (native/engine/losses); the TypeScript side describes the
- * loss to the engine, checks the data shape it needs, and describes itself for the model card.
+ * A training objective. The math runs in C++ (native/engine/losses, one file per loss); the TypeScript
+ * side holds sentence-transformers' name, options and defaults, checks that the data can feed the loss,
+ * describes the loss to the engine, and describes itself for the model card.
  */
 export interface Loss {
   /** sentence-transformers' class name, e.g. "MultipleNegativesRankingLoss". */
   readonly name: string;
-  /** What the engine computes. */
+  /** What the engine computes, every option spelled out. */
   toSpec(): LossSpec;
-  /** Throws when a dataset with these input columns cannot feed the loss. */
-  checkInputColumns(columns: string[]): void;
+  /** Throws naming the loss, what it needs and what the data has, when the data cannot feed it. */
+  checkData(data: LossData): void;
+  /** Throws when the model cannot feed the loss (e.g. a Matryoshka dim wider than the embedding). */
+  checkModel(embeddingDim: number): void;
   /** The loss's options in sentence-transformers' spelling, for the model card and logs. */
   configDict(): Record<string, unknown>;
-}
-
-/** Losses over (anchor, positive[, negative...]) columns ranked against in-batch candidates. */
-export function checkAnchorPositiveColumns(lossName: string, columns: string[]): void {
-  if (columns.length < 2) {
-    throw new Error(
-      `${lossName} needs (anchor, positive[, negatives...]) input columns but the dataset has ` +
-        `${columns.length === 0 ? 'none' : `only [${columns.join(', ')}]`}; ` +
-        'inputs are taken by column order, every column except "label"/"score"',
-    );
-  }
 }

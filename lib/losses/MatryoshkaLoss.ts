@@ -1,5 +1,6 @@
 import type { LossSpec } from '../binding/AddonTypes';
-import type { Loss } from './Loss';
+import type { Loss, LossData } from './Loss';
+import type { LossOptions } from './LossOptions';
 
 export interface MatryoshkaOptions {
   /** Embedding widths to train, largest first as the tutorials write them (e.g. 768, 512, 256, 128, 64). */
@@ -10,7 +11,7 @@ export interface MatryoshkaOptions {
 
 /**
  * Trains the leading dims of the embedding to work on their own: the inner loss is applied to the
- * embeddings truncated to each dim and the weighted losses are summed.
+ * embeddings truncated to each dim (and renormalized) and the weighted losses are summed.
  */
 export class MatryoshkaLoss implements Loss {
   readonly name = 'MatryoshkaLoss';
@@ -31,20 +32,28 @@ export class MatryoshkaLoss implements Loss {
     this.weights = [...weights];
   }
 
-  /** Throws when a dim exceeds the model's embedding width. */
-  checkEmbeddingDim(embeddingDim: number): void {
+  static fromConfig(o: LossOptions): MatryoshkaLoss {
+    const inner = o.loss('loss', 'MultipleNegativesRankingLoss');
+    return new MatryoshkaLoss(inner, {
+      matryoshkaDims: o.numberList('matryoshka_dims') as number[],
+      matryoshkaWeights: o.numberList('matryoshka_weights'),
+    });
+  }
+
+  checkModel(embeddingDim: number): void {
     const tooWide = this.dims.filter((d) => d > embeddingDim);
     if (tooWide.length) {
       throw new Error(`MatryoshkaLoss: matryoshka_dims ${JSON.stringify(tooWide)} exceed the model's embedding dimension ${embeddingDim}`);
     }
+    this.inner.checkModel(embeddingDim);
   }
 
   toSpec(): LossSpec {
-    return { ...this.inner.toSpec(), matryoshka: { dims: this.dims, weights: this.weights } };
+    return { name: this.name, loss: this.inner.toSpec(), dims: this.dims, weights: this.weights };
   }
 
-  checkInputColumns(columns: string[]): void {
-    this.inner.checkInputColumns(columns);
+  checkData(data: LossData): void {
+    this.inner.checkData(data);
   }
 
   configDict(): Record<string, unknown> {

@@ -1,5 +1,7 @@
 import type { LossSpec, SimilarityFunction } from '../binding/AddonTypes';
-import { checkAnchorPositiveColumns, type Loss } from './Loss';
+import { rejectLabels, requireInputColumns } from './dataRequirements';
+import type { Loss, LossData } from './Loss';
+import type { LossOptions } from './LossOptions';
 
 export interface RankingLossOptions {
   /** Multiplier of the similarity scores before the softmax (sentence-transformers' default 20). */
@@ -8,28 +10,48 @@ export interface RankingLossOptions {
   similarity?: SimilarityFunction;
 }
 
+/** Reads and checks the options both ranking losses share. */
+export function rankingOptions(lossName: string, options: RankingLossOptions): Required<RankingLossOptions> {
+  const scale = options.scale ?? 20;
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`${lossName}: scale must be a positive number, got ${options.scale}`);
+  return { scale, similarity: options.similarity ?? 'cosine' };
+}
+
+export function rankingOptionsFromConfig(o: LossOptions): RankingLossOptions {
+  return { scale: o.number('scale', 20), similarity: o.similarity() };
+}
+
+export function checkRankingData(lossName: string, data: LossData): void {
+  requireInputColumns(lossName, data, { min: 2, describe: '(anchor, positive[, negative...]) input columns' });
+  rejectLabels(lossName, data);
+}
+
 /**
  * In-batch negatives: each anchor must rank its own positive above every other positive (and every
  * hard negative from extra columns) of the batch; cross-entropy over the scaled similarity row.
  */
 export class MultipleNegativesRankingLoss implements Loss {
-  readonly name: string = 'MultipleNegativesRankingLoss';
+  readonly name = 'MultipleNegativesRankingLoss';
   readonly scale: number;
   readonly similarity: SimilarityFunction;
 
   constructor(options: RankingLossOptions = {}) {
-    this.scale = options.scale ?? 20;
-    this.similarity = options.similarity ?? 'cosine';
-    if (!(this.scale > 0) || !Number.isFinite(this.scale)) throw new Error(`${this.name}: scale must be a positive number, got ${options.scale}`);
+    ({ scale: this.scale, similarity: this.similarity } = rankingOptions(this.name, options));
+  }
+
+  static fromConfig(o: LossOptions): MultipleNegativesRankingLoss {
+    return new MultipleNegativesRankingLoss(rankingOptionsFromConfig(o));
   }
 
   toSpec(): LossSpec {
-    return { name: this.name as LossSpec['name'], scale: this.scale, similarity: this.similarity };
+    return { name: this.name, scale: this.scale, similarity: this.similarity };
   }
 
-  checkInputColumns(columns: string[]): void {
-    checkAnchorPositiveColumns(this.name, columns);
+  checkData(data: LossData): void {
+    checkRankingData(this.name, data);
   }
+
+  checkModel(): void {}
 
   configDict(): Record<string, unknown> {
     return { scale: this.scale, similarity_fct: this.similarity === 'cosine' ? 'cos_sim' : 'dot_score' };

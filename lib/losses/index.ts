@@ -1,5 +1,6 @@
-export type { Loss } from './Loss';
+export type { Loss, LossData } from './Loss';
+export { LossOptions, type LossConfig } from './LossOptions';
+export { lossFromConfig, lossNames } from './lossRegistry';
 export { MultipleNegativesRankingLoss, type RankingLossOptions } from './MultipleNegativesRankingLoss';
 export { MultipleNegativesSymmetricRankingLoss } from './MultipleNegativesSymmetricRankingLoss';
 export { MatryoshkaLoss, type MatryoshkaOptions } from './MatryoshkaLoss';
-export { lossFromConfig, type LossConfig } from './lossFromConfig';

@@ -112,12 +112,10 @@ Napi::Value AddonNativeEncoder::TrainStep(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value AddonNativeEncoder::LossAndGradients(const Napi::CallbackInfo& info) {
-  auto texts = std::make_shared<PackedTexts>(readPackedTexts(info[0], "texts"));
-  if (!info[1].IsNumber()) throw Napi::TypeError::New(info.Env(), "lossAndGradients: numColumns must be a number");
-  const int64_t numColumns = info[1].As<Napi::Number>().Int64Value();
+  auto batch = std::make_shared<LossBatch>(readLossBatch(info[0], "lossAndGradients batch"));
   auto enc = encoder_;
-  return Run(info, [enc, texts, numColumns]() -> PromiseWorker::Finish {
-    auto result = std::make_shared<embedforge::LossAndGradients>(enc->lossAndGradients(*texts, numColumns));
+  return Run(info, [enc, batch]() -> PromiseWorker::Finish {
+    auto result = std::make_shared<embedforge::LossAndGradients>(enc->lossAndGradients(*batch));
     return [result](Napi::Env env) -> Napi::Value {
       Napi::Object grads = Napi::Object::New(env);
       for (const auto& [name, g] : result->gradients) grads.Set(name, toFloat32Array(env, g));

@@ -51,19 +51,40 @@ std::vector<T> readTyped(const Napi::Value& v, const std::string& what, const ch
   return out;
 }
 
-std::vector<double> readNumberArray(const Napi::Value& v, const std::string& what) {
-  if (!v.IsArray()) throw typeError(v.Env(), what + " must be an array of numbers");
-  auto arr = v.As<Napi::Array>();
-  std::vector<double> out;
-  for (uint32_t i = 0; i < arr.Length(); ++i) {
-    Napi::Value e = arr.Get(i);
-    if (!e.IsNumber()) throw typeError(v.Env(), what + "[" + std::to_string(i) + "] must be a number");
-    out.push_back(e.As<Napi::Number>().DoubleValue());
+}  // namespace
+
+JsonValue readJson(const Napi::Value& v, const std::string& what, int depth) {
+  if (depth > 32) throw typeError(v.Env(), what + " is nested too deeply");
+  JsonValue out;
+  if (v.IsNull() || v.IsUndefined()) return out;
+  if (v.IsBoolean()) {
+    out.kind = JsonValue::Kind::Bool;
+    out.boolean = v.As<Napi::Boolean>().Value();
+  } else if (v.IsNumber()) {
+    out.kind = JsonValue::Kind::Number;
+    out.number = v.As<Napi::Number>().DoubleValue();
+  } else if (v.IsString()) {
+    out.kind = JsonValue::Kind::String;
+    out.string = v.As<Napi::String>().Utf8Value();
+  } else if (v.IsArray()) {
+    out.kind = JsonValue::Kind::Array;
+    auto arr = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); ++i) out.array.push_back(readJson(arr.Get(i), what + "[" + std::to_string(i) + "]", depth + 1));
+  } else if (v.IsObject() && !v.IsTypedArray() && !v.IsFunction()) {
+    out.kind = JsonValue::Kind::Object;
+    Napi::Object o = v.As<Napi::Object>();
+    Napi::Array keys = o.GetPropertyNames();
+    for (uint32_t i = 0; i < keys.Length(); ++i) {
+      std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
+      Napi::Value value = o.Get(key);
+      if (value.IsUndefined()) continue;
+      out.object[key] = readJson(value, what + "." + key, depth + 1);
+    }
+  } else {
+    throw typeError(v.Env(), what + " must be plain data (numbers, strings, booleans, arrays, objects)");
   }
   return out;
 }
-
-}  // namespace
 
 PackedTexts readPackedTexts(const Napi::Value& v, const std::string& what) {
   Napi::Object o = requireObject(v, what);
@@ -90,26 +111,7 @@ EncoderOptions readEncoderOptions(const Napi::Value& v) {
 TrainingSpec readTrainingSpec(const Napi::Value& v) {
   Napi::Object o = requireObject(v, "TrainingSpec");
   TrainingSpec spec;
-  Napi::Object loss = requireObject(o.Get("loss"), "TrainingSpec.loss");
-  const std::string name = requireString(loss, "name", "TrainingSpec.loss");
-  if (name == "MultipleNegativesSymmetricRankingLoss") spec.loss.symmetric = true;
-  else if (name != "MultipleNegativesRankingLoss") {
-    throw Napi::Error::New(v.Env(), "unsupported loss \"" + name +
-                                        "\" (supported: MultipleNegativesRankingLoss, MultipleNegativesSymmetricRankingLoss)");
-  }
-  spec.loss.scale = requireNumber(loss, "scale", "TrainingSpec.loss");
-  const std::string sim = requireString(loss, "similarity", "TrainingSpec.loss");
-  if (sim != "cosine" && sim != "dot") throw Napi::Error::New(v.Env(), "unsupported similarity \"" + sim + "\" (cosine, dot)");
-  spec.loss.cosine = sim == "cosine";
-  Napi::Value m = loss.Get("matryoshka");
-  if (!m.IsUndefined() && !m.IsNull()) {
-    Napi::Object mo = requireObject(m, "TrainingSpec.loss.matryoshka");
-    for (double d : readNumberArray(mo.Get("dims"), "TrainingSpec.loss.matryoshka.dims")) {
-      if (d != std::floor(d)) throw Napi::Error::New(v.Env(), "matryoshka dims must be integers, got " + std::to_string(d));
-      spec.loss.matryoshkaDims.push_back(static_cast<int64_t>(d));
-    }
-    spec.loss.matryoshkaWeights = readNumberArray(mo.Get("weights"), "TrainingSpec.loss.matryoshka.weights");
-  }
+  spec.loss = readJson(requireObject(o.Get("loss"), "TrainingSpec.loss"), "TrainingSpec.loss");
   Napi::Object opt = requireObject(o.Get("optimizer"), "TrainingSpec.optimizer");
   spec.optimizer.weightDecay = requireNumber(opt, "weightDecay", "TrainingSpec.optimizer");
   spec.optimizer.beta1 = requireNumber(opt, "beta1", "TrainingSpec.optimizer");
@@ -120,11 +122,24 @@ TrainingSpec readTrainingSpec(const Napi::Value& v) {
   return spec;
 }
 
+LossBatch readLossBatch(const Napi::Value& v, const std::string& what) {
+  Napi::Object o = requireObject(v, what);
+  LossBatch b;
+  b.texts = readPackedTexts(o.Get("texts"), what + ".texts");
+  const double columns = requireNumber(o, "numColumns", what);
+  if (!(columns >= 1) || columns != std::floor(columns)) {
+    throw Napi::TypeError::New(v.Env(), what + ".numColumns must be a positive integer");
+  }
+  b.numColumns = static_cast<int64_t>(columns);
+  Napi::Value labels = o.Get("labels");
+  if (!labels.IsUndefined() && !labels.IsNull()) b.labels = readFloat32Array(labels, what + ".labels");
+  return b;
+}
+
 TrainStepRequest readTrainStepRequest(const Napi::Value& v) {
   Napi::Object o = requireObject(v, "TrainStepRequest");
   TrainStepRequest r;
-  r.texts = readPackedTexts(o.Get("texts"), "TrainStepRequest.texts");
-  r.numColumns = static_cast<int64_t>(requireNumber(o, "numColumns", "TrainStepRequest"));
+  r.batch = readLossBatch(v, "TrainStepRequest");
   r.lossDivisor = requireNumber(o, "lossDivisor", "TrainStepRequest");
   r.optimizerStep = requireBool(o, "optimizerStep", "TrainStepRequest");
   r.learningRate = requireNumber(o, "learningRate", "TrainStepRequest");

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "Json.h"
 #include "PackedBatch.h"
 #include "SentenceEncoder.h"
 
@@ -22,7 +23,11 @@ bool requireBool(const Napi::Object& o, const char* key, const std::string& what
 PackedTexts readPackedTexts(const Napi::Value& v, const std::string& what);
 std::vector<float> readFloat32Array(const Napi::Value& v, const std::string& what);
 
+/** Plain JS data (a loss spec) as a JsonValue; undefined properties are left out. */
+JsonValue readJson(const Napi::Value& v, const std::string& what, int depth = 0);
+
 EncoderOptions readEncoderOptions(const Napi::Value& v);
+LossBatch readLossBatch(const Napi::Value& v, const std::string& what);
 TrainingSpec readTrainingSpec(const Napi::Value& v);
 TrainStepRequest readTrainStepRequest(const Napi::Value& v);
 

@@ -15,6 +15,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "losses/LossRegistry.h"
+
 namespace embedforge {
 
 namespace {
@@ -74,28 +76,32 @@ at::Tensor SentenceEncoder::encode(const PackedTexts& texts) {
 }
 
 void SentenceEncoder::configureTraining(const TrainingSpec& spec) {
-  const LossConfig& loss = spec.loss;
-  TORCH_CHECK(loss.scale > 0 && std::isfinite(loss.scale), "loss scale must be a positive number, got ", loss.scale);
-  for (int64_t d : loss.matryoshkaDims) {
-    TORCH_CHECK(d > 0 && d <= embeddingDim(), "MatryoshkaLoss: dim ", d, " must be in [1, ", embeddingDim(), "]");
-  }
-  TORCH_CHECK(loss.matryoshkaDims.size() == loss.matryoshkaWeights.size(), "MatryoshkaLoss: ", loss.matryoshkaDims.size(),
-              " dims but ", loss.matryoshkaWeights.size(), " weights");
+  std::unique_ptr<Loss> loss = createLoss(LossSpec(spec.loss), LossContext{embeddingDim()});
   std::vector<std::tuple<std::string, at::Tensor, bool>> params;
   for (const auto& [name, t] : encoder_.parameters()) params.emplace_back(name, t, BertEncoder::decays(name));
   optimizer_ = std::make_unique<AdamW>(std::move(params), spec.optimizer);
   spec_ = spec;
+  loss_ = std::move(loss);
   scaler_ = GradScaler();
   if (device_.is_cuda()) at::globalContext().setAllowTF32CuBLAS(spec.tf32);
   zeroGrad();
 }
 
-at::Tensor SentenceEncoder::computeLoss(const PackedBatch& batch, int64_t numColumns) const {
-  TORCH_CHECK(numColumns >= 2, "numColumns must be >= 2 (anchor, positive, ...), got ", numColumns);
-  TORCH_CHECK(batch.batchSize % numColumns == 0, "got ", batch.batchSize, " texts, not a multiple of numColumns = ", numColumns,
+at::Tensor SentenceEncoder::computeLoss(const PackedBatch& packed, const LossBatch& batch) const {
+  const int64_t numColumns = batch.numColumns;
+  TORCH_CHECK(numColumns >= 1, "numColumns must be >= 1, got ", numColumns);
+  TORCH_CHECK(packed.batchSize % numColumns == 0, "got ", packed.batchSize, " texts, not a multiple of numColumns = ", numColumns,
               " (texts are column-major: numColumns blocks of batchSize texts)");
+  const int64_t rows = packed.batchSize / numColumns;
+  LossInputs inputs;
+  if (!batch.labels.empty()) {
+    TORCH_CHECK(static_cast<int64_t>(batch.labels.size()) == rows, "got ", batch.labels.size(), " labels for a batch of ", rows, " rows");
+    inputs.labels = at::tensor(batch.labels, at::kFloat).to(device_);
+  }
   // The loss runs outside autocast, in fp32, for an accurate softmax over the similarity matrix.
-  return contrastiveLoss(embed(batch, /*training=*/true, spec_->precision), numColumns, spec_->loss);
+  at::Tensor embeddings = embed(packed, /*training=*/true, spec_->precision);
+  for (int64_t c = 0; c < numColumns; ++c) inputs.columns.push_back(embeddings.narrow(0, c * rows, rows));
+  return loss_->compute(inputs);
 }
 
 void SentenceEncoder::zeroGrad() {
@@ -109,12 +115,12 @@ TrainStepResult SentenceEncoder::trainStep(const TrainStepRequest& r) {
   TORCH_CHECK(optimizer_, "configureTraining must be called before trainStep");
   TORCH_CHECK(r.lossDivisor > 0 && std::isfinite(r.lossDivisor), "lossDivisor must be a positive number, got ", r.lossDivisor);
   TORCH_CHECK(std::isfinite(r.learningRate) && r.learningRate >= 0, "learningRate must be a finite number >= 0, got ", r.learningRate);
-  PackedBatch batch = pack(r.texts);
+  PackedBatch batch = pack(r.batch.texts);
   const bool fp16 = spec_->precision == Precision::Fp16 && device_.is_cuda();
   TrainStepResult result;
   result.gradNorm = std::numeric_limits<double>::quiet_NaN();
   try {
-    at::Tensor loss = computeLoss(batch, r.numColumns);
+    at::Tensor loss = computeLoss(batch, r.batch);
     result.loss = loss.item<double>();
     if (!std::isfinite(result.loss)) {
       zeroGrad();
@@ -159,11 +165,11 @@ TrainStepResult SentenceEncoder::trainStep(const TrainStepRequest& r) {
   return result;
 }
 
-LossAndGradients SentenceEncoder::lossAndGradients(const PackedTexts& texts, int64_t numColumns) {
+LossAndGradients SentenceEncoder::lossAndGradients(const LossBatch& request) {
   TORCH_CHECK(spec_, "configureTraining must be called before lossAndGradients (it sets the loss)");
-  PackedBatch batch = pack(texts);
+  PackedBatch batch = pack(request.texts);
   try {
-    at::Tensor loss = computeLoss(batch, numColumns);
+    at::Tensor loss = computeLoss(batch, request);
     std::vector<at::Tensor> inputs;
     for (const auto& p : encoder_.parameters()) inputs.push_back(p.second);
     auto grads = torch::autograd::grad({loss}, inputs, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);

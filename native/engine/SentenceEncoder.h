@@ -13,7 +13,8 @@
 
 #include "AdamW.h"
 #include "BertEncoder.h"
-#include "Losses.h"
+#include "Json.h"
+#include "losses/Loss.h"
 #include "PackedBatch.h"
 #include "Pooling.h"
 #include "Precision.h"
@@ -28,15 +29,21 @@ struct EncoderOptions {
 };
 
 struct TrainingSpec {
-  LossConfig loss;
+  JsonValue loss;  // the LossSpec of lib/binding/AddonTypes.ts, built by losses/LossRegistry.h
   AdamWOptions optimizer;
   Precision precision = Precision::Fp32;
   bool tf32 = false;
 };
 
-struct TrainStepRequest {
+/** One micro-batch: numColumns * B texts, column-major, and the rows' labels when the data has them. */
+struct LossBatch {
   PackedTexts texts;
   int64_t numColumns = 2;
+  std::vector<float> labels;  // empty, or B values
+};
+
+struct TrainStepRequest {
+  LossBatch batch;
   double lossDivisor = 1.0;
   bool optimizerStep = true;
   double learningRate = 0.0;
@@ -73,7 +80,7 @@ class SentenceEncoder {
   void configureTraining(const TrainingSpec& spec);
   TrainStepResult trainStep(const TrainStepRequest& request);
   /** Train-mode loss and its gradients, without touching accumulated gradients or the optimizer. */
-  LossAndGradients lossAndGradients(const PackedTexts& texts, int64_t numColumns);
+  LossAndGradients lossAndGradients(const LossBatch& batch);
 
   /** AdamW moments and steps, loss scale and RNG states (CPU, and CUDA when used) as safetensors. */
   void saveTrainingState(const std::string& path) const;
@@ -83,7 +90,7 @@ class SentenceEncoder {
   PackedBatch pack(const PackedTexts& texts) const;
   /** Pooled (and normalized) fp32 embeddings; autocast applies to the encoder only. */
   at::Tensor embed(const PackedBatch& batch, bool training, Precision precision) const;
-  at::Tensor computeLoss(const PackedBatch& batch, int64_t numColumns) const;
+  at::Tensor computeLoss(const PackedBatch& packed, const LossBatch& batch) const;
   void zeroGrad();
   [[noreturn]] void rethrowOom(const PackedBatch& batch) const;
 
@@ -92,6 +99,7 @@ class SentenceEncoder {
   PoolingMode pooling_;
   bool normalize_;
   std::optional<TrainingSpec> spec_;
+  std::unique_ptr<Loss> loss_;
   std::unique_ptr<AdamW> optimizer_;
   GradScaler scaler_;
 };

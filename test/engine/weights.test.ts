@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { loadAddon } from '../../lib/binding/addon';
-import type { NativeEncoder, TrainingSpec } from '../../lib/binding/AddonTypes';
+import type { LossSpec, NativeEncoder, TrainingSpec } from '../../lib/binding/AddonTypes';
 import { describeIf, missing, tmpDir } from '../helpers/requirements';
 import { pack, syntheticTexts, tinyConfig } from './fixtures';
 import { readSafetensors, writeSafetensors } from './safetensors';
@@ -105,11 +105,11 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
     enc.configureTraining(spec);
     const addon = loadAddon();
     addon.manualSeed(5);
-    const l1 = (await enc.lossAndGradients(batch, 2)).loss;
+    const l1 = (await enc.lossAndGradients({ texts: batch, numColumns: 2 })).loss;
     addon.manualSeed(5);
-    const l2 = (await enc.lossAndGradients(batch, 2)).loss;
+    const l2 = (await enc.lossAndGradients({ texts: batch, numColumns: 2 })).loss;
     addon.manualSeed(6);
-    const l3 = (await enc.lossAndGradients(batch, 2)).loss;
+    const l3 = (await enc.lossAndGradients({ texts: batch, numColumns: 2 })).loss;
     expect(l2).toBe(l1);
     expect(l3).not.toBe(l1);
     expect(await enc.encode(batch)).toEqual(await enc.encode(batch));
@@ -220,8 +220,10 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
     await expect(enc.encode(pack([Array(129).fill(1)]))).rejects.toThrow(/text 0 has 129 tokens, more than max_position_embeddings 128/);
     await expect(enc.trainStep({ texts: pack(syntheticTexts(9, 4, 8, 1000)), numColumns: 2, lossDivisor: 1, optimizerStep: false, learningRate: 0, maxGradNorm: 0 }))
       .rejects.toThrow('got 9 texts, not a multiple of numColumns = 2');
-    expect(() => enc.configureTraining({ ...spec, loss: { ...spec.loss, matryoshka: { dims: [64], weights: [1] } } }))
-      .toThrow('MatryoshkaLoss: dim 64 must be in [1, 32]');
+    expect(() => enc.configureTraining({ ...spec, loss: { name: 'MatryoshkaLoss', loss: spec.loss, dims: [64], weights: [1] } }))
+      .toThrow('MatryoshkaLoss: dim 64 must be an integer in [1, 32]');
+    expect(() => enc.configureTraining({ ...spec, loss: { name: 'NoSuchLoss' } as unknown as LossSpec }))
+      .toThrow(/unknown loss "NoSuchLoss"; the engine has .*MultipleNegativesRankingLoss/);
   });
 
   test('trainStep runs off the main thread: a timer fires while it works', async () => {

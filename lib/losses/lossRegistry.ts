@@ -1,0 +1,32 @@
+/**
+ * Every loss by its sentence-transformers class name, built from a config ({name, ...options}, snake_case
+ * or camelCase). A new loss is a new file plus one line here.
+ */
+import type { Loss } from './Loss';
+import { LossOptions, type LossConfig } from './LossOptions';
+import { MatryoshkaLoss } from './MatryoshkaLoss';
+import { MultipleNegativesRankingLoss } from './MultipleNegativesRankingLoss';
+import { MultipleNegativesSymmetricRankingLoss } from './MultipleNegativesSymmetricRankingLoss';
+
+const LOSSES: Record<string, (options: LossOptions) => Loss> = {
+  MultipleNegativesRankingLoss: MultipleNegativesRankingLoss.fromConfig,
+  MultipleNegativesSymmetricRankingLoss: MultipleNegativesSymmetricRankingLoss.fromConfig,
+  MatryoshkaLoss: MatryoshkaLoss.fromConfig,
+};
+
+export const lossNames = (): string[] => Object.keys(LOSSES);
+
+/**
+ * e.g. {name: "MatryoshkaLoss", matryoshka_dims: [768, 256], loss: "MultipleNegativesRankingLoss"}
+ * or {name: "MultipleNegativesRankingLoss", scale: 20}, or just the name for the defaults.
+ */
+export function lossFromConfig(config: LossConfig): Loss {
+  const raw: Record<string, unknown> = typeof config === 'string' ? { name: config } : { ...config };
+  const name = String(raw.name ?? '');
+  const factory = Object.prototype.hasOwnProperty.call(LOSSES, name) ? LOSSES[name] : undefined;
+  if (!factory) throw new Error(`unknown loss ${JSON.stringify(name)}: embedforge has ${lossNames().join(', ')}`);
+  const options = new LossOptions(name, raw, lossFromConfig);
+  const loss = factory(options);
+  options.done();
+  return loss;
+}

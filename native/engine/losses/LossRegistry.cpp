@@ -1,0 +1,43 @@
+// The table of losses (LossRegistry.h). Each factory is defined in the loss's own file.
+#include "LossRegistry.h"
+
+#include <c10/util/Exception.h>
+
+#include <map>
+
+namespace embedforge {
+
+std::unique_ptr<Loss> makeMultipleNegativesRankingLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeMultipleNegativesSymmetricRankingLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeMatryoshkaLoss(const LossSpec&, const LossContext&);
+
+namespace {
+
+const std::map<std::string, LossFactory>& registry() {
+  static const std::map<std::string, LossFactory> table = {
+      {"MultipleNegativesRankingLoss", makeMultipleNegativesRankingLoss},
+      {"MultipleNegativesSymmetricRankingLoss", makeMultipleNegativesSymmetricRankingLoss},
+      {"MatryoshkaLoss", makeMatryoshkaLoss},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::vector<std::string> knownLosses() {
+  std::vector<std::string> names;
+  for (const auto& entry : registry()) names.push_back(entry.first);
+  return names;
+}
+
+std::unique_ptr<Loss> createLoss(const LossSpec& spec, const LossContext& context) {
+  auto it = registry().find(spec.name());
+  if (it == registry().end()) {
+    std::string known;
+    for (const auto& n : knownLosses()) known += (known.empty() ? "" : ", ") + n;
+    TORCH_CHECK(false, "unknown loss \"", spec.name(), "\"; the engine has ", known);
+  }
+  return it->second(spec, context);
+}
+
+}  // namespace embedforge

@@ -1,0 +1,25 @@
+// Loss name -> construction. One entry per loss file in this folder; createLoss is the only place
+// that knows every loss, and a modifier builds its inner loss through it.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "Loss.h"
+#include "LossSpec.h"
+
+namespace embedforge {
+
+/** What a loss may need to know of the model at construction. */
+struct LossContext {
+  int64_t embeddingDim = 0;
+};
+
+using LossFactory = std::unique_ptr<Loss> (*)(const LossSpec&, const LossContext&);
+
+/** Throws naming the unknown loss and listing the known ones. */
+std::unique_ptr<Loss> createLoss(const LossSpec& spec, const LossContext& context);
+std::vector<std::string> knownLosses();
+
+}  // namespace embedforge

@@ -1,0 +1,109 @@
+"""Loss values and parameter gradients of sentence-transformers' own losses, for the loss parity tests.
+
+Reads --cases FILE (JSON written by test/losses/lossParity.ts): the model folder (a tiny BERT with a real
+tokenizer) and a list of cases, each:
+  name       case name (file names)
+  pooling    cls | mean | max | lasttoken;  normalize: bool
+  loss       {"class": "<sentence-transformers loss class>", "kwargs": {...}, "loss": {<inner, for modifiers>}}
+             kwargs values written "@util.cos_sim", "@losses.TripletDistanceMetric.EUCLIDEAN", ... are
+             resolved to those objects (util = sentence_transformers.util, losses = its loss module).
+  texts      [[column 0 texts], [column 1 texts], ...]
+  labels     [numbers] or null
+Writes to --out DIR: grads_<name>.safetensors (d loss / d parameter of every encoder parameter) and
+result.json: {cases: [{name, loss, ids: [[token ids of each text, column-major]]}]}.
+Dropout is 0 in the model's config, so both engines compute the same function.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import warnings
+
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+import torch  # noqa: E402
+from safetensors.torch import save_file  # noqa: E402
+from sentence_transformers import SentenceTransformer, util  # noqa: E402
+from sentence_transformers.base.modules import Normalize, Transformer  # noqa: E402
+from sentence_transformers.sentence_transformer import losses  # noqa: E402
+from sentence_transformers.sentence_transformer.modules import Pooling  # noqa: E402
+
+NAMESPACES = {"util": util, "losses": losses}
+
+
+def resolve(value):
+    if isinstance(value, str) and value.startswith("@"):
+        head, *rest = value[1:].split(".")
+        obj = NAMESPACES[head]
+        for part in rest:
+            obj = getattr(obj, part)
+        return obj
+    if isinstance(value, list):
+        return [resolve(v) for v in value]
+    if isinstance(value, dict):
+        return {k: resolve(v) for k, v in value.items()}
+    return value
+
+
+def build_st(model_dir: str, max_seq_length: int, pooling: str, normalize: bool) -> SentenceTransformer:
+    transformer = Transformer(model_dir, max_seq_length=max_seq_length)
+    modules = [transformer, Pooling(transformer.get_embedding_dimension(), pooling_mode=pooling)]
+    if normalize:
+        modules.append(Normalize())
+    return SentenceTransformer(modules=modules, device="cpu")
+
+
+def make_loss(model: SentenceTransformer, spec: dict) -> torch.nn.Module:
+    cls = getattr(losses, spec["class"])
+    kwargs = resolve(spec.get("kwargs", {}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # deprecated classes are still the names users write
+        if "loss" in spec:
+            return cls(model, make_loss(model, spec["loss"]), **kwargs)
+        return cls(model, **kwargs)
+
+
+def token_ids(model: SentenceTransformer, texts: list[str]) -> list[list[int]]:
+    features = model.preprocess(texts)
+    ids, mask = features["input_ids"], features["attention_mask"]
+    return [row[m.bool()].tolist() for row, m in zip(ids, mask)]
+
+
+def encoder_params(model: SentenceTransformer) -> dict[str, torch.nn.Parameter]:
+    # The engine trains the encoder only; the pooler never sees a gradient through ST's forward.
+    return {n: p for n, p in model[0].auto_model.named_parameters() if not n.startswith("pooler.")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    torch.set_num_threads(1)  # deterministic summation order, and polite on a shared machine
+    with open(args.cases, encoding="utf8") as f:
+        spec = json.load(f)
+    os.makedirs(args.out, exist_ok=True)
+    results = []
+    for case in spec["cases"]:
+        torch.manual_seed(case.get("seed", 0))
+        model = build_st(spec["modelDir"], spec["maxSeqLength"], case["pooling"], case["normalize"])
+        model.train()
+        loss_fn = make_loss(model, case["loss"])
+        features = [model.preprocess(col) for col in case["texts"]]
+        labels = None if case.get("labels") is None else torch.tensor(case["labels"])
+        model.zero_grad(set_to_none=True)
+        loss = loss_fn(features, labels)
+        loss.backward()
+        params = encoder_params(model)
+        grads = {n: (p.grad if p.grad is not None else torch.zeros_like(p)).detach().contiguous() for n, p in params.items()}
+        save_file(grads, os.path.join(args.out, f"grads_{case['name']}.safetensors"))
+        ids = [t for col in case["texts"] for t in token_ids(model, col)]
+        results.append(dict(name=case["name"], loss=loss.item(), ids=ids))
+    with open(os.path.join(args.out, "result.json"), "w", encoding="utf8") as f:
+        json.dump(dict(cases=results, torch=torch.__version__), f)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+/**
+ * The loss parity harness: each case runs once through sentence-transformers' own loss class
+ * (scripts/reference/loss_reference.py, live from the venv) and once through the engine, on the same
+ * tiny random BERT (test/engine/fixtures.ts' engine reference model, dropout 0), the same token ids and
+ * labels. It compares the loss value and every parameter gradient and returns a one-line report per case.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { loadAddon } from '../../lib/binding/addon';
+import type { LossSpec, PoolingMode } from '../../lib/binding/AddonTypes';
+import { engineReference, pack, relativeError } from '../engine/fixtures';
+import { readSafetensors } from '../engine/safetensors';
+import { runPython, tmpDir } from '../helpers/requirements';
+
+/** sentence-transformers' side of a case: the loss class, its kwargs, and a modifier's inner loss. */
+export interface StLoss {
+  class: string;
+  kwargs?: Record<string, unknown>;
+  loss?: StLoss;
+}
+
+export interface LossParityCase {
+  name: string;
+  pooling: PoolingMode;
+  normalize: boolean;
+  st: StLoss;
+  spec: LossSpec;
+  /** texts[c][row] */
+  texts: string[][];
+  labels?: number[];
+}
+
+export interface LossParityResult {
+  name: string;
+  lossErr: number;
+  worstGradErr: number;
+  worstGradName: string;
+  report: string;
+}
+
+/** The key bias adds the same score to every key of a query, which softmax ignores: its gradient is
+ *  analytically zero and both engines compute rounding noise for it. */
+const analyticallyZeroGradient = (name: string) => name.endsWith('attention.self.key.bias');
+const norm = (a: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, x) => s + x * x, 0));
+
+export async function runLossParity(cases: LossParityCase[], label = 'losses'): Promise<LossParityResult[]> {
+  const ref = engineReference();
+  const dir = tmpDir(`loss-parity-${label}`);
+  const casesFile = path.join(dir, 'cases.json');
+  fs.writeFileSync(casesFile, JSON.stringify({
+    modelDir: path.join(ref.dir, 'model'), maxSeqLength: 48,
+    cases: cases.map((c) => ({ name: c.name, pooling: c.pooling, normalize: c.normalize, loss: c.st, texts: c.texts, labels: c.labels ?? null })),
+  }));
+  runPython('loss_reference.py', ['--cases', casesFile, '--out', dir]);
+  const result = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8')) as { cases: { name: string; loss: number; ids: number[][] }[] };
+  const out: LossParityResult[] = [];
+  for (const [i, c] of cases.entries()) {
+    const want = result.cases[i];
+    const enc = new (loadAddon().NativeEncoder)({ configJson: ref.configJson, pooling: c.pooling, normalize: c.normalize, device: 'cpu' });
+    await enc.loadWeights(ref.weightsPath);
+    enc.configureTraining({ loss: c.spec, optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
+    const { loss, gradients } = await enc.lossAndGradients({
+      texts: pack(want.ids), numColumns: c.texts.length, labels: c.labels ? Float32Array.from(c.labels) : undefined,
+    });
+    const expected = readSafetensors(path.join(dir, `grads_${c.name}.safetensors`));
+    const total = norm(Object.values(gradients).flatMap((g) => Array.from(g)));
+    let worst = 0;
+    let worstName = '';
+    for (const name of enc.parameterNames()) {
+      const w = expected[name].data as Float32Array;
+      if (analyticallyZeroGradient(name)) {
+        // Noise below 1e-7 of the total gradient on both sides is all that can be asked of it.
+        worst = Math.max(worst, 0);
+        if (!(norm(gradients[name]) / total <= 1e-7 && norm(w) / total <= 1e-7)) worstName = `${name} (not noise-level)`;
+        continue;
+      }
+      const err = total === 0 && norm(w) === 0 ? 0 : relativeError(gradients[name], w);
+      if (!(err <= worst)) { worst = err; worstName = name; }
+    }
+    const lossErr = Math.abs(loss - want.loss) / Math.max(Math.abs(want.loss), 1e-12);
+    out.push({
+      name: c.name, lossErr, worstGradErr: worst, worstGradName: worstName,
+      report: `${c.name}: loss ${loss.toPrecision(8)} vs ${want.loss.toPrecision(8)} (rel ${lossErr.toExponential(2)}), worst grad rel err ${worst.toExponential(2)} (${worstName})`,
+    });
+  }
+  return out;
+}
