@@ -18,7 +18,6 @@ import type { Dataset } from '../data/Dataset';
 import { trainingColumns } from '../data/inputColumns';
 import { prefixMetricKeys, type SentenceEvaluator } from '../evaluation/SentenceEvaluator';
 import type { Loss } from '../losses/Loss';
-import { MatryoshkaLoss } from '../losses/MatryoshkaLoss';
 import type { SentenceTransformer } from '../models/SentenceTransformer';
 import { CheckpointManager } from './CheckpointManager';
 import { createLrSchedule } from './lrSchedules';
@@ -99,8 +98,8 @@ export class Trainer {
     const started = Date.now();
 
     const columns = trainingColumns(this.trainDataset);
-    this.loss.checkInputColumns(columns.inputs);
-    if (this.loss instanceof MatryoshkaLoss) this.loss.checkEmbeddingDim(this.model.embeddingDim);
+    this.loss.checkData({ ...columns, describeRow: (row) => this.trainDataset.describeRow(row) });
+    this.loss.checkModel(this.model.embeddingDim);
     const numExamples = this.trainDataset.numRows;
     if (args.perDeviceTrainBatchSize > numExamples) {
       throw new Error(`per_device_train_batch_size ${args.perDeviceTrainBatchSize} is larger than the ${numExamples} rows of the training data; lower the batch size`);
@@ -179,7 +178,7 @@ export class Trainer {
           // batch; a group cut short by a sampler that ran out keeps its gradients for the next step.
           const optimizerStep = endsUpdateStep(update * accum + i, batchesPerEpoch, accum);
           const request: TrainStepRequest = {
-            texts: next.texts, numColumns: next.numColumns, lossDivisor: group.length,
+            texts: next.texts, numColumns: next.numColumns, labels: next.labels, lossDivisor: group.length,
             optimizerStep, learningRate: lr, maxGradNorm: args.maxGradNorm,
           };
           const pending = this.model.native.trainStep(request);
