@@ -69,7 +69,7 @@ async function makeEncoder(addonPath) {
   const enc = new addon.NativeEncoder({ configJson: config, pooling: 'mean', normalize: true, device: 'cpu' });
   await enc.initWeights(42);
   enc.configureTraining({
-    loss: { name: 'MultipleNegativesRankingLoss', scale: 20, similarity: 'cosine' },
+    losses: [{ name: 'MultipleNegativesRankingLoss', scale: 20, similarity: 'cosine' }],
     optimizer: { weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6 }, precision: 'fp32', tf32: false,
   });
   return enc;

@@ -53,10 +53,13 @@ export interface LossBatch {
   numColumns: number;
   /** One label per row (class id, 1/0, or a float score), as the data's label column holds it. */
   labels?: Float32Array;
+  /** Which of TrainingSpec.losses computes this batch (multi-dataset training); default 0. */
+  lossIndex?: number;
 }
 
 export interface TrainingSpec {
-  loss: LossSpec;
+  /** One loss per training dataset (a single dataset: one loss); each batch names its lossIndex. */
+  losses: LossSpec[];
   /** AdamW as torch.optim.AdamW; no weight decay on biases and LayerNorm weights (as the HF Trainer). */
   optimizer: { weightDecay: number; beta1: number; beta2: number; eps: number };
   /** Autocast precision of forward/backward; master weights stay fp32. bf16/fp16 only on CUDA. */

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadAddon } from '../binding/addon';
 import type { TrainStepRequest } from '../binding/AddonTypes';
-import { createBatchSampler, type BatchSampler } from '../data/BatchSampler';
+import { createBatchSampler, type BatchSampler } from '../data/samplers';
 import { collateBatch, type CollatedBatch } from '../data/collate';
 import type { Dataset } from '../data/Dataset';
 import { trainingColumns } from '../data/inputColumns';
@@ -106,7 +106,8 @@ export class Trainer {
     }
     const tokenized = columns.texts.map((col) => this.model.tokenize(col));
     const sampler: BatchSampler = createBatchSampler(args.batchSampler, {
-      texts: columns.texts, batchSize: args.perDeviceTrainBatchSize, dropLast: args.dataloaderDropLast, seed: args.seed,
+      texts: columns.texts, labels: columns.labels, batchSize: args.perDeviceTrainBatchSize, dropLast: args.dataloaderDropLast,
+      seed: args.seed, dataSeed: args.dataSeed,
     });
     const batchesPerEpoch = sampler.batchesPerEpoch();
     const accum = args.gradientAccumulationSteps;
@@ -119,7 +120,7 @@ export class Trainer {
     const precision = resolvePrecision(args, this.model.device, addon.deviceInfo());
     addon.manualSeed(args.seed);
     this.model.native.configureTraining({
-      loss: this.loss.toSpec(),
+      losses: [this.loss.toSpec()],
       optimizer: { weightDecay: args.weightDecay, beta1: args.adamBeta1, beta2: args.adamBeta2, eps: args.adamEpsilon },
       precision: precision.precision, tf32: precision.tf32,
     });

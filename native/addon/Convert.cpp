@@ -111,7 +111,12 @@ EncoderOptions readEncoderOptions(const Napi::Value& v) {
 TrainingSpec readTrainingSpec(const Napi::Value& v) {
   Napi::Object o = requireObject(v, "TrainingSpec");
   TrainingSpec spec;
-  spec.loss = readJson(requireObject(o.Get("loss"), "TrainingSpec.loss"), "TrainingSpec.loss");
+  Napi::Value losses = o.Get("losses");
+  if (!losses.IsArray()) throw Napi::TypeError::New(v.Env(), "TrainingSpec.losses must be an array of loss specs");
+  for (uint32_t i = 0; i < losses.As<Napi::Array>().Length(); ++i) {
+    const std::string what = "TrainingSpec.losses[" + std::to_string(i) + "]";
+    spec.losses.push_back(readJson(requireObject(losses.As<Napi::Array>().Get(i), what), what));
+  }
   Napi::Object opt = requireObject(o.Get("optimizer"), "TrainingSpec.optimizer");
   spec.optimizer.weightDecay = requireNumber(opt, "weightDecay", "TrainingSpec.optimizer");
   spec.optimizer.beta1 = requireNumber(opt, "beta1", "TrainingSpec.optimizer");
@@ -133,6 +138,11 @@ LossBatch readLossBatch(const Napi::Value& v, const std::string& what) {
   b.numColumns = static_cast<int64_t>(columns);
   Napi::Value labels = o.Get("labels");
   if (!labels.IsUndefined() && !labels.IsNull()) b.labels = readFloat32Array(labels, what + ".labels");
+  Napi::Value lossIndex = o.Get("lossIndex");
+  if (!lossIndex.IsUndefined()) {
+    if (!lossIndex.IsNumber()) throw Napi::TypeError::New(v.Env(), what + ".lossIndex must be a number");
+    b.lossIndex = lossIndex.As<Napi::Number>().Int64Value();
+  }
   return b;
 }
 

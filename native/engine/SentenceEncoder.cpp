@@ -76,12 +76,14 @@ at::Tensor SentenceEncoder::encode(const PackedTexts& texts) {
 }
 
 void SentenceEncoder::configureTraining(const TrainingSpec& spec) {
-  std::unique_ptr<Loss> loss = createLoss(LossSpec(spec.loss), LossContext{embeddingDim()});
+  TORCH_CHECK(!spec.losses.empty(), "configureTraining needs at least one loss");
+  std::vector<std::unique_ptr<Loss>> losses;
+  for (const JsonValue& loss : spec.losses) losses.push_back(createLoss(LossSpec(loss), LossContext{embeddingDim()}));
   std::vector<std::tuple<std::string, at::Tensor, bool>> params;
   for (const auto& [name, t] : encoder_.parameters()) params.emplace_back(name, t, BertEncoder::decays(name));
   optimizer_ = std::make_unique<AdamW>(std::move(params), spec.optimizer);
   spec_ = spec;
-  loss_ = std::move(loss);
+  losses_ = std::move(losses);
   scaler_ = GradScaler();
   if (device_.is_cuda()) at::globalContext().setAllowTF32CuBLAS(spec.tf32);
   zeroGrad();
@@ -101,7 +103,9 @@ at::Tensor SentenceEncoder::computeLoss(const PackedBatch& packed, const LossBat
   // The loss runs outside autocast, in fp32, for an accurate softmax over the similarity matrix.
   at::Tensor embeddings = embed(packed, /*training=*/true, spec_->precision);
   for (int64_t c = 0; c < numColumns; ++c) inputs.columns.push_back(embeddings.narrow(0, c * rows, rows));
-  return loss_->compute(inputs);
+  TORCH_CHECK(batch.lossIndex >= 0 && batch.lossIndex < static_cast<int64_t>(losses_.size()), "lossIndex ", batch.lossIndex,
+              " is outside the ", losses_.size(), " configured loss(es)");
+  return losses_[batch.lossIndex]->compute(inputs);
 }
 
 void SentenceEncoder::zeroGrad() {

@@ -29,7 +29,9 @@ struct EncoderOptions {
 };
 
 struct TrainingSpec {
-  JsonValue loss;  // the LossSpec of lib/binding/AddonTypes.ts, built by losses/LossRegistry.h
+  // The LossSpecs of lib/binding/AddonTypes.ts, built by losses/LossRegistry.h: one per training
+  // dataset (multi-dataset training gives each dataset its own loss); a batch names its lossIndex.
+  std::vector<JsonValue> losses;
   AdamWOptions optimizer;
   Precision precision = Precision::Fp32;
   bool tf32 = false;
@@ -40,6 +42,7 @@ struct LossBatch {
   PackedTexts texts;
   int64_t numColumns = 2;
   std::vector<float> labels;  // empty, or B values
+  int64_t lossIndex = 0;      // which of TrainingSpec::losses
 };
 
 struct TrainStepRequest {
@@ -99,7 +102,7 @@ class SentenceEncoder {
   PoolingMode pooling_;
   bool normalize_;
   std::optional<TrainingSpec> spec_;
-  std::unique_ptr<Loss> loss_;
+  std::vector<std::unique_ptr<Loss>> losses_;
   std::unique_ptr<AdamW> optimizer_;
   GradScaler scaler_;
 };

@@ -67,7 +67,7 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'engine par
     for (const c of ref.lossCases) {
       const enc = await encoder(c.pooling, c.normalize);
       enc.configureTraining({
-        loss: specOf(c),
+        losses: [specOf(c)],
         optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false,
       });
       const { loss, gradients } = await enc.lossAndGradients({ texts: pack(ref.columns.slice(0, c.columns).flat()), numColumns: c.columns });
@@ -96,7 +96,7 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'engine par
     const a = ref.adamw;
     const enc = await encoder('mean', true);
     const spec: TrainingSpec = {
-      loss: { name: 'MultipleNegativesRankingLoss', scale: 20, similarity: 'cosine' },
+      losses: [{ name: 'MultipleNegativesRankingLoss', scale: 20, similarity: 'cosine' }],
       optimizer: { weightDecay: a.weight_decay, beta1: a.beta1, beta2: a.beta2, eps: a.eps }, precision: 'fp32', tf32: false,
     };
     enc.configureTraining(spec);

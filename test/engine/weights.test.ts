@@ -13,7 +13,7 @@ import { pack, syntheticTexts, tinyConfig } from './fixtures';
 import { readSafetensors, writeSafetensors } from './safetensors';
 
 const spec: TrainingSpec = {
-  loss: { name: 'MultipleNegativesRankingLoss', scale: 20, similarity: 'cosine' },
+  losses: [{ name: 'MultipleNegativesRankingLoss', scale: 20, similarity: 'cosine' }],
   optimizer: { weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false,
 };
 
@@ -220,9 +220,9 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
     await expect(enc.encode(pack([Array(129).fill(1)]))).rejects.toThrow(/text 0 has 129 tokens, more than max_position_embeddings 128/);
     await expect(enc.trainStep({ texts: pack(syntheticTexts(9, 4, 8, 1000)), numColumns: 2, lossDivisor: 1, optimizerStep: false, learningRate: 0, maxGradNorm: 0 }))
       .rejects.toThrow('got 9 texts, not a multiple of numColumns = 2');
-    expect(() => enc.configureTraining({ ...spec, loss: { name: 'MatryoshkaLoss', loss: spec.loss, dims: [64], weights: [1] } }))
+    expect(() => enc.configureTraining({ ...spec, losses: [{ name: 'MatryoshkaLoss', loss: spec.losses[0], dims: [64], weights: [1] }] }))
       .toThrow('MatryoshkaLoss: dim 64 must be an integer in [1, 32]');
-    expect(() => enc.configureTraining({ ...spec, loss: { name: 'NoSuchLoss' } as unknown as LossSpec }))
+    expect(() => enc.configureTraining({ ...spec, losses: [{ name: 'NoSuchLoss' } as unknown as LossSpec] }))
       .toThrow(/unknown loss "NoSuchLoss"; the engine has .*MultipleNegativesRankingLoss/);
   });
 

@@ -59,7 +59,7 @@ export async function runLossParity(cases: LossParityCase[], label = 'losses'): 
     const want = result.cases[i];
     const enc = new (loadAddon().NativeEncoder)({ configJson: ref.configJson, pooling: c.pooling, normalize: c.normalize, device: 'cpu' });
     await enc.loadWeights(ref.weightsPath);
-    enc.configureTraining({ loss: c.spec, optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
+    enc.configureTraining({ losses: [c.spec], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
     const { loss, gradients } = await enc.lossAndGradients({
       texts: pack(want.ids), numColumns: c.texts.length, labels: c.labels ? Float32Array.from(c.labels) : undefined,
     });
