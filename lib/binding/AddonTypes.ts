@@ -110,6 +110,8 @@ export interface NativeEncoder {
   trainStep(request: TrainStepRequest): Promise<TrainStepResult>;
   /** For parity tests: the configured loss on one batch and its gradients, in train mode, without any update; gradients are zeroed afterwards. */
   lossAndGradients(batch: LossBatch): Promise<LossAndGradients>;
+  /** Eval mode (no dropout), no gradients: one batch's loss (the Trainer averages these into eval_loss). */
+  evaluationLoss(batch: LossBatch): Promise<number>;
   /** Optimizer moments and step counts and the RNG states, as safetensors at path. */
   saveTrainingState(path: string): Promise<void>;
   loadTrainingState(path: string): Promise<void>;

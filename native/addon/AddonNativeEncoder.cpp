@@ -20,6 +20,7 @@ Napi::Function AddonNativeEncoder::Define(Napi::Env env) {
                          InstanceMethod<&AddonNativeEncoder::ConfigureTraining>("configureTraining"),
                          InstanceMethod<&AddonNativeEncoder::TrainStep>("trainStep"),
                          InstanceMethod<&AddonNativeEncoder::LossAndGradients>("lossAndGradients"),
+                         InstanceMethod<&AddonNativeEncoder::EvaluationLoss>("evaluationLoss"),
                          InstanceMethod<&AddonNativeEncoder::SaveTrainingState>("saveTrainingState"),
                          InstanceMethod<&AddonNativeEncoder::LoadTrainingState>("loadTrainingState"),
                      });
@@ -124,6 +125,15 @@ Napi::Value AddonNativeEncoder::LossAndGradients(const Napi::CallbackInfo& info)
       o.Set("gradients", grads);
       return o;
     };
+  });
+}
+
+Napi::Value AddonNativeEncoder::EvaluationLoss(const Napi::CallbackInfo& info) {
+  auto batch = std::make_shared<LossBatch>(readLossBatch(info[0], "evaluationLoss batch"));
+  auto enc = encoder_;
+  return Run(info, [enc, batch]() -> PromiseWorker::Finish {
+    const double loss = enc->evaluationLoss(*batch);
+    return [loss](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, loss); };
   });
 }
 

@@ -24,6 +24,7 @@ class AddonNativeEncoder : public Napi::ObjectWrap<AddonNativeEncoder> {
   Napi::Value ConfigureTraining(const Napi::CallbackInfo& info);
   Napi::Value TrainStep(const Napi::CallbackInfo& info);
   Napi::Value LossAndGradients(const Napi::CallbackInfo& info);
+  Napi::Value EvaluationLoss(const Napi::CallbackInfo& info);
   Napi::Value SaveTrainingState(const Napi::CallbackInfo& info);
   Napi::Value LoadTrainingState(const Napi::CallbackInfo& info);
 

@@ -89,7 +89,7 @@ void SentenceEncoder::configureTraining(const TrainingSpec& spec) {
   zeroGrad();
 }
 
-at::Tensor SentenceEncoder::computeLoss(const PackedBatch& packed, const LossBatch& batch) const {
+at::Tensor SentenceEncoder::computeLoss(const PackedBatch& packed, const LossBatch& batch, bool training) const {
   const int64_t numColumns = batch.numColumns;
   TORCH_CHECK(numColumns >= 1, "numColumns must be >= 1, got ", numColumns);
   TORCH_CHECK(packed.batchSize % numColumns == 0, "got ", packed.batchSize, " texts, not a multiple of numColumns = ", numColumns,
@@ -101,7 +101,7 @@ at::Tensor SentenceEncoder::computeLoss(const PackedBatch& packed, const LossBat
     inputs.labels = at::tensor(batch.labels, at::kFloat).to(device_);
   }
   // The loss runs outside autocast, in fp32, for an accurate softmax over the similarity matrix.
-  at::Tensor embeddings = embed(packed, /*training=*/true, spec_->precision);
+  at::Tensor embeddings = embed(packed, training, spec_->precision);
   for (int64_t c = 0; c < numColumns; ++c) inputs.columns.push_back(embeddings.narrow(0, c * rows, rows));
   TORCH_CHECK(batch.lossIndex >= 0 && batch.lossIndex < static_cast<int64_t>(losses_.size()), "lossIndex ", batch.lossIndex,
               " is outside the ", losses_.size(), " configured loss(es)");
@@ -184,6 +184,17 @@ LossAndGradients SentenceEncoder::lossAndGradients(const LossBatch& request) {
       out.gradients.emplace_back(encoder_.parameters()[i].first, g.detach().to(at::kCPU, at::kFloat).contiguous());
     }
     return out;
+  } catch (const c10::OutOfMemoryError&) {
+    rethrowOom(batch);
+  }
+}
+
+double SentenceEncoder::evaluationLoss(const LossBatch& request) {
+  TORCH_CHECK(spec_, "configureTraining must be called before evaluationLoss (it sets the loss)");
+  PackedBatch batch = pack(request.texts);
+  try {
+    c10::InferenceMode inference;
+    return computeLoss(batch, request, /*training=*/false).item<double>();
   } catch (const c10::OutOfMemoryError&) {
     rethrowOom(batch);
   }

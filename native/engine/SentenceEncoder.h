@@ -84,6 +84,8 @@ class SentenceEncoder {
   TrainStepResult trainStep(const TrainStepRequest& request);
   /** Train-mode loss and its gradients, without touching accumulated gradients or the optimizer. */
   LossAndGradients lossAndGradients(const LossBatch& batch);
+  /** Eval mode (no dropout), no autograd: the loss of one batch, as the HF Trainer's eval_loss computes it per batch. */
+  double evaluationLoss(const LossBatch& batch);
 
   /** AdamW moments and steps, loss scale and RNG states (CPU, and CUDA when used) as safetensors. */
   void saveTrainingState(const std::string& path) const;
@@ -93,7 +95,7 @@ class SentenceEncoder {
   PackedBatch pack(const PackedTexts& texts) const;
   /** Pooled (and normalized) fp32 embeddings; autocast applies to the encoder only. */
   at::Tensor embed(const PackedBatch& batch, bool training, Precision precision) const;
-  at::Tensor computeLoss(const PackedBatch& packed, const LossBatch& batch) const;
+  at::Tensor computeLoss(const PackedBatch& packed, const LossBatch& batch, bool training = true) const;
   void zeroGrad();
   [[noreturn]] void rethrowOom(const PackedBatch& batch) const;
 
