@@ -12,14 +12,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadAddon } from '../binding/addon';
 import type { TrainStepRequest } from '../binding/AddonTypes';
-import { createBatchSampler, type BatchSampler } from '../data/samplers';
-import { collateBatch, type CollatedBatch } from '../data/collate';
-import type { Dataset } from '../data/Dataset';
-import { trainingColumns } from '../data/inputColumns';
 import { prefixMetricKeys, type SentenceEvaluator } from '../evaluation/SentenceEvaluator';
 import type { Loss } from '../losses/Loss';
 import type { SentenceTransformer } from '../models/SentenceTransformer';
 import { CheckpointManager } from './CheckpointManager';
+import { TrainingSources, type DatasetOrDict, type LossOrDict, type SourceBatch } from './TrainingSources';
 import { createLrSchedule } from './lrSchedules';
 import { parseTrainingArguments, trainingArgumentsToSnakeCase, type TrainingArguments } from './TrainingArguments';
 import {
@@ -38,15 +35,23 @@ export interface TrainerCallbacks {
   onEvaluate?(metrics: Record<string, number>): void | Promise<void>;
   /** After a checkpoint is complete; awaited before training goes on. */
   onSave?(checkpointDir: string): void | Promise<void>;
+  /** At the end of every epoch (also one cut short by max_steps), before the epoch-strategy evaluation and save. */
+  onEpochEnd?(info: { epoch: number; globalStep: number }): void | Promise<void>;
 }
 
 export interface TrainerOptions {
   model: SentenceTransformer;
   args?: TrainingArguments | Record<string, unknown>;
-  trainDataset: Dataset;
-  loss: Loss;
+  /** One dataset, or a dict of named datasets (multi-dataset training: see multi_dataset_batch_sampler). */
+  trainDataset: DatasetOrDict;
+  /** One loss for every dataset, or a dict of losses named as the datasets. */
+  loss: LossOrDict;
+  /** Rows the loss is evaluated on at each evaluation (logged as eval_loss; per dataset for a dict). */
+  evalDataset?: DatasetOrDict;
   evaluator?: SentenceEvaluator;
   callbacks?: TrainerCallbacks;
+  /** The learning-rate schedule's length when it differs from the steps trained (the legacy fit's t_total). */
+  lrScheduleTotalSteps?: number;
 }
 
 export interface TrainOutput {
@@ -62,9 +67,14 @@ const TRAINING_STATE = 'training_state.safetensors';
 export class Trainer {
   readonly model: SentenceTransformer;
   readonly args: TrainingArguments;
-  readonly trainDataset: Dataset;
-  readonly loss: Loss;
+  readonly trainDataset: DatasetOrDict;
+  readonly loss: LossOrDict;
+  readonly evalDataset?: DatasetOrDict;
   readonly evaluator?: SentenceEvaluator;
+  private readonly lrScheduleTotalSteps?: number;
+  private evalSources: TrainingSources | null = null;
+  /** The dataset names of the losses the engine holds, in lossIndex order (null before any configureTraining). */
+  private engineLossNames: string[] | null = null;
   private readonly callbacks: TrainerCallbacks;
   private readonly checkpoints: CheckpointManager;
   private state: TrainerState;
@@ -77,7 +87,9 @@ export class Trainer {
     this.args = parseTrainingArguments((options.args ?? {}) as Record<string, unknown>);
     this.trainDataset = options.trainDataset;
     this.loss = options.loss;
+    this.evalDataset = options.evalDataset;
     this.evaluator = options.evaluator;
+    this.lrScheduleTotalSteps = options.lrScheduleTotalSteps;
     this.callbacks = options.callbacks ?? {};
     this.checkpoints = new CheckpointManager(this.args.outputDir);
     this.state = new TrainerState();
@@ -85,11 +97,56 @@ export class Trainer {
 
   /** Runs the evaluator on the current model; metrics come back prefixed "eval_" as the HF Trainer logs them. */
   async evaluate(): Promise<Record<string, number>> {
-    if (!this.evaluator) throw new Error('Trainer.evaluate: no evaluator was given');
+    if (!this.evaluator && !this.evalDataset) throw new Error('Trainer.evaluate: give an evaluator or an eval_dataset');
+    const metrics = this.evalDataset ? await this.evaluationLosses() : {};
+    if (!this.evaluator) return metrics;
     const raw = await this.evaluator.evaluate(this.model, {
       outputPath: path.join(this.args.outputDir, 'eval'), epoch: this.state.epoch, steps: this.state.globalStep,
     });
-    return prefixMetricKeys(raw, 'eval');
+    return { ...metrics, ...prefixMetricKeys(raw, 'eval') };
+  }
+
+  /**
+   * eval_loss as the HF Trainer computes it: the eval dataset in batches drawn by the training's batch
+   * sampler at per_device_eval_batch_size, each batch's loss in eval mode weighted by its rows. A dict of
+   * eval datasets gives eval_<name>_loss for each.
+   */
+  private async evaluationLosses(): Promise<Record<string, number>> {
+    const args = this.args;
+    this.evalSources ??= TrainingSources.prepare(this.evalDataset!, this.loss, this.model, 'eval_dataset');
+    if (!this.engineLossNames) {
+      // Evaluation outside train(): the engine gets the eval datasets' losses (training configures its own again).
+      this.model.native.configureTraining({
+        losses: this.evalSources.lossSpecs(), optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false,
+      });
+      this.engineLossNames = this.evalSources.sources.map((s) => s.name);
+    }
+    const out: Record<string, number> = {};
+    for (const source of this.evalSources.sources) {
+      const single = TrainingSources.prepare(source.dataset, source.loss, this.model, 'eval_dataset');
+      const sampler = single.sampler({
+        batchSampler: args.batchSampler, multiDatasetBatchSampler: args.multiDatasetBatchSampler,
+        batchSize: Math.min(args.perDeviceEvalBatchSize, source.dataset.numRows), dropLast: args.dataloaderDropLast, seed: args.seed, dataSeed: args.dataSeed,
+      });
+      let sum = 0;
+      let rows = 0;
+      for (const batch of sampler.epochBatches(0)) {
+        const c = single.collate(batch);
+        const loss = await this.model.native.evaluationLoss({ texts: c.texts, numColumns: c.numColumns, labels: c.labels, lossIndex: this.lossIndexOf(source.name) });
+        sum += loss * batch.rows.length;
+        rows += batch.rows.length;
+      }
+      out[source.name ? `eval_${source.name}_loss` : 'eval_loss'] = rows > 0 ? sum / rows : NaN;
+    }
+    return out;
+  }
+
+  /** The engine's loss for a dataset name: a dict of losses is configured one per training dataset, by name. */
+  private lossIndexOf(name: string): number {
+    if (typeof (this.loss as Loss).toSpec === 'function') return 0;
+    const index = this.engineLossNames!.indexOf(name);
+    if (index < 0) throw new Error(`eval_dataset "${name}" has no loss: the losses are named ${this.engineLossNames!.join(', ')}`);
+    return index;
   }
 
   async train(options: { resumeFromCheckpoint?: string | boolean | null } = {}): Promise<TrainOutput> {
@@ -97,34 +154,30 @@ export class Trainer {
     const addon = loadAddon();
     const started = Date.now();
 
-    const columns = trainingColumns(this.trainDataset);
-    this.loss.checkData({ ...columns, describeRow: (row) => this.trainDataset.describeRow(row) });
-    this.loss.checkModel(this.model.embeddingDim);
-    const numExamples = this.trainDataset.numRows;
-    if (args.perDeviceTrainBatchSize > numExamples) {
-      throw new Error(`per_device_train_batch_size ${args.perDeviceTrainBatchSize} is larger than the ${numExamples} rows of the training data; lower the batch size`);
-    }
-    const tokenized = columns.texts.map((col) => this.model.tokenize(col));
-    const sampler: BatchSampler = createBatchSampler(args.batchSampler, {
-      texts: columns.texts, labels: columns.labels, batchSize: args.perDeviceTrainBatchSize, dropLast: args.dataloaderDropLast,
-      seed: args.seed, dataSeed: args.dataSeed,
+    const sources = TrainingSources.prepare(this.trainDataset, this.loss, this.model, 'train_dataset');
+    this.evalSources = this.evalDataset ? TrainingSources.prepare(this.evalDataset, this.loss, this.model, 'eval_dataset') : null;
+    const numExamples = sources.numRows;
+    const sampler = sources.sampler({
+      batchSampler: args.batchSampler, multiDatasetBatchSampler: args.multiDatasetBatchSampler, batchSize: args.perDeviceTrainBatchSize,
+      dropLast: args.dataloaderDropLast, seed: args.seed, dataSeed: args.dataSeed,
     });
     const batchesPerEpoch = sampler.batchesPerEpoch();
     const accum = args.gradientAccumulationSteps;
     const plan = planTraining({ batchesPerEpoch, gradientAccumulationSteps: accum, numTrainEpochs: args.numTrainEpochs, maxSteps: args.maxSteps });
     const warmup = resolveWarmupSteps(args.warmupSteps, plan.maxSteps);
     const schedule = createLrSchedule(args.lrSchedulerType, {
-      learningRate: args.learningRate, warmupSteps: warmup, totalSteps: plan.maxSteps, kwargs: args.lrSchedulerKwargs ?? undefined,
+      learningRate: args.learningRate, warmupSteps: warmup, totalSteps: this.lrScheduleTotalSteps ?? plan.maxSteps, kwargs: args.lrSchedulerKwargs ?? undefined,
     });
     const flow = flowSettings(args, plan);
     const precision = resolvePrecision(args, this.model.device, addon.deviceInfo());
     addon.manualSeed(args.seed);
     this.model.native.configureTraining({
-      losses: [this.loss.toSpec()],
+      losses: sources.lossSpecs(),
       optimizer: { weightDecay: args.weightDecay, beta1: args.adamBeta1, beta2: args.adamBeta2, eps: args.adamEpsilon },
       precision: precision.precision, tf32: precision.tf32,
     });
 
+    this.engineLossNames = sources.sources.map((s) => s.name);
     this.state = newState(args, plan, flow);
     const resumeDir = this.checkpoints.resolveResume(options.resumeFromCheckpoint ?? args.resumeFromCheckpoint);
     if (resumeDir) await this.resume(resumeDir);
@@ -160,16 +213,16 @@ export class Trainer {
     for (let epoch = start.epoch; epoch < plan.numTrainEpochs && !stopped; epoch++) {
       const batches = sampler.epochBatches(epoch);
       const firstUpdate = epoch === start.epoch ? start.batchesToSkip / accum : 0;
-      const groupOf = (update: number): Int32Array[] =>
+      const groupOf = (update: number): SourceBatch[] =>
         batches.slice(update * accum, update * accum + batchesInUpdateStep(update, plan, batchesPerEpoch, accum));
-      let prefetched: CollatedBatch | null = null;
+      let prefetched: ReturnType<TrainingSources['collate']> | null = null;
       let lr = schedule(this.state.globalStep);
       for (let update = firstUpdate; update < plan.updateStepsPerEpoch; update++) {
         const group = groupOf(update);
         // NO_DUPLICATES can yield fewer batches than its nominal length when texts repeat: nothing is left.
         if (group.length === 0) break;
         lr = schedule(this.state.globalStep);
-        let next = prefetched ?? collateBatch(group[0], tokenized, columns.labels);
+        let next = prefetched ?? sources.collate(group[0]);
         prefetched = null;
         let stepLoss = carried;
         let samples = 0;
@@ -179,24 +232,24 @@ export class Trainer {
           // batch; a group cut short by a sampler that ran out keeps its gradients for the next step.
           const optimizerStep = endsUpdateStep(update * accum + i, batchesPerEpoch, accum);
           const request: TrainStepRequest = {
-            texts: next.texts, numColumns: next.numColumns, labels: next.labels, lossDivisor: group.length,
+            texts: next.texts, numColumns: next.numColumns, labels: next.labels, lossIndex: next.lossIndex, lossDivisor: group.length,
             optimizerStep, learningRate: lr, maxGradNorm: args.maxGradNorm,
           };
           const pending = this.model.native.trainStep(request);
           // Collate the next micro-batch (of this step or the next) while this one runs on the engine's thread.
-          if (i + 1 < group.length) next = collateBatch(group[i + 1], tokenized, columns.labels);
+          if (i + 1 < group.length) next = sources.collate(group[i + 1]);
           else if (update + 1 < plan.updateStepsPerEpoch) {
             const following = groupOf(update + 1);
-            if (following.length > 0) prefetched = collateBatch(following[0], tokenized, columns.labels);
+            if (following.length > 0) prefetched = sources.collate(following[0]);
           }
           let result;
           try {
             result = await pending;
           } catch (e) {
-            throw this.stepFailure(e as Error, epoch, group[i].length);
+            throw this.stepFailure(e as Error, epoch, group[i].rows.length);
           }
           stepLoss += result.loss / group.length;
-          samples += group[i].length;
+          samples += group[i].rows.length;
           if (optimizerStep) {
             lastGradNorm = result.gradNorm;
             stepped = true;
@@ -226,6 +279,8 @@ export class Trainer {
         }
       }
       // The epoch ends here, also when max_steps stopped it part-way (its epoch-strategy evaluation and save run).
+      // Callbacks come first, as the HF Trainer calls on_epoch_end before its own epoch-end evaluation and save.
+      await this.callbacks.onEpochEnd?.({ epoch: this.state.epoch, globalStep: this.state.globalStep });
       await act(flowAtEpochEnd(flow), lr);
     }
 
