@@ -28,7 +28,7 @@ export function addonCandidates(): string[] {
   return candidates;
 }
 
-const expectedExports = ['NativeEncoder', 'manualSeed', 'deviceInfo', 'searchTopK'] as const;
+const expectedExports = ['NativeEncoder', 'TorchGenerator', 'manualSeed', 'deviceInfo', 'searchTopK'] as const;
 
 function tryLoad(file: string): Addon {
   if (!fs.existsSync(file)) throw new Error('file not found');

@@ -5,8 +5,7 @@ export { LABEL_COLUMNS, columnRoles, textColumn, labelColumn, trainingColumns } 
 export type { ColumnRoles, TrainingColumns } from './inputColumns';
 export { TextTokenizer } from './TextTokenizer';
 export type { TextTokenizerOptions } from './TextTokenizer';
-export { BatchSampler, BatchSamplers, DefaultBatchSampler, NoDuplicatesBatchSampler, batchCount, createBatchSampler } from './BatchSampler';
-export type { BatchSamplerName, BatchSamplerOptions, BatchSamplerState } from './BatchSampler';
+export * from './samplers';
 export { packTexts, collateBatch } from './collate';
 export type { CollatedBatch } from './collate';
 export { SeededRandom } from './SeededRandom';

@@ -9,7 +9,8 @@ import { z } from 'zod';
 
 export type IntervalStrategy = 'no' | 'steps' | 'epoch';
 export type SaveStrategy = IntervalStrategy | 'best';
-export type BatchSamplerName = 'batch_sampler' | 'no_duplicates';
+export type BatchSamplerName = 'batch_sampler' | 'no_duplicates' | 'group_by_label';
+export type MultiDatasetBatchSamplerName = 'round_robin' | 'proportional';
 export type OptimizerName = 'adamw_torch' | 'adamw_torch_fused' | 'adamw_hf';
 export type LrSchedulerName =
   | 'linear' | 'cosine' | 'cosine_with_restarts' | 'polynomial' | 'constant' | 'constant_with_warmup'
@@ -55,6 +56,8 @@ export interface TrainingArguments {
   lrSchedulerKwargs: Record<string, unknown> | null;
   /** Seed for weight init of new layers, shuffling and dropout. */
   seed: number;
+  /** Seed of BATCH_SAMPLER's shuffle on a single dataset (accelerate's seedable sampler); null: `seed`. */
+  dataSeed: number | null;
   /** When to log the training loss: never, every loggingSteps, or every epoch. */
   loggingStrategy: IntervalStrategy;
   /** Log every N optimizer steps; a value < 1 is a ratio of the total steps. */
@@ -77,8 +80,10 @@ export interface TrainingArguments {
   metricForBestModel: string | null;
   /** Whether a larger metricForBestModel is better; derived from the metric name when not given. */
   greaterIsBetter: boolean | null;
-  /** How training batches are formed: plain shuffled batches, or batches without duplicate texts. */
+  /** How training batches are formed: plain shuffled batches, batches without duplicate texts, or pairs of rows per label. */
   batchSampler: BatchSamplerName;
+  /** With several training datasets: whose turn each batch is (round robin until one runs out, or in proportion to their sizes). */
+  multiDatasetBatchSampler: MultiDatasetBatchSamplerName;
   /** Drop the last incomplete training batch of each epoch. */
   dataloaderDropLast: boolean;
   /** bf16 autocast for the forward pass (CUDA only). */
@@ -127,6 +132,12 @@ function normalizeBatchSampler(v: unknown): unknown {
   return v.trim().replace(/^BatchSamplers\./i, '').toLowerCase();
 }
 
+/** multi_dataset_batch_sampler likewise: MultiDatasetBatchSamplers.ROUND_ROBIN, ROUND_ROBIN. */
+function normalizeMultiDatasetBatchSampler(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  return v.trim().replace(/^MultiDatasetBatchSamplers\./i, '').toLowerCase();
+}
+
 /** lr_scheduler_kwargs may come as a JSON string from a command line, as transformers allows. */
 function parseJsonObject(v: unknown): unknown {
   if (typeof v === 'string' && v.trim().startsWith('{')) {
@@ -165,6 +176,7 @@ export const trainingArgumentsSchema = z.object({
   lrSchedulerType: z.string({ error: 'must be a string' }).default('linear'),
   lrSchedulerKwargs: z.preprocess(parseJsonObject, nullable(z.record(z.string(), z.unknown(), { error: 'must be an object (a mapping of names to values)' }))).default(null),
   seed: int().default(42),
+  dataSeed: nullable(int().pipe(z.number().min(0, { error: 'must not be negative' }))).default(null),
   loggingStrategy: oneOf(['no', 'steps', 'epoch'] as const).default('steps'),
   loggingSteps: num().default(500),
   loggingFirstStep: bool().default(false),
@@ -176,7 +188,8 @@ export const trainingArgumentsSchema = z.object({
   loadBestModelAtEnd: bool().default(false),
   metricForBestModel: nullable(str()).default(null),
   greaterIsBetter: nullable(bool()).default(null),
-  batchSampler: z.preprocess(normalizeBatchSampler, oneOf(['batch_sampler', 'no_duplicates'] as const)).default('batch_sampler'),
+  batchSampler: z.preprocess(normalizeBatchSampler, oneOf(['batch_sampler', 'no_duplicates', 'group_by_label'] as const)).default('batch_sampler'),
+  multiDatasetBatchSampler: z.preprocess(normalizeMultiDatasetBatchSampler, oneOf(['round_robin', 'proportional'] as const)).default('proportional'),
   dataloaderDropLast: bool().default(false),
   bf16: bool().default(false),
   fp16: bool().default(false),
@@ -212,13 +225,13 @@ export const UNSUPPORTED_HF_ARGUMENTS: readonly string[] = [
   'eval_do_concat_batches', 'eval_use_gather_object', 'eval_accumulation_steps', 'include_for_metrics',
   'batch_eval_metrics', 'save_only_model', 'save_on_each_node', 'enable_jit_checkpoint', 'push_to_hub', 'hub_token',
   'hub_private_repo', 'hub_model_id', 'hub_strategy', 'hub_always_push', 'hub_revision', 'ignore_data_skip',
-  'restore_callback_states_from_checkpoint', 'full_determinism', 'data_seed', 'accelerator_config',
+  'restore_callback_states_from_checkpoint', 'full_determinism', 'accelerator_config',
   'parallelism_config', 'dataloader_num_workers', 'dataloader_pin_memory', 'dataloader_persistent_workers',
   'dataloader_prefetch_factor', 'dataloader_multiprocessing_context', 'dataloader_in_order', 'remove_unused_columns',
   'label_names', 'train_sampling_strategy', 'length_column_name', 'ddp_find_unused_parameters', 'ddp_bucket_cap_mb',
   'ddp_broadcast_buffers', 'ddp_static_graph', 'ddp_backend', 'ddp_timeout', 'fsdp', 'fsdp_config', 'deepspeed',
   'debug', 'skip_memory_metrics', 'do_train', 'do_eval', 'do_predict', 'local_rank', 'prompts',
-  'multi_dataset_batch_sampler', 'router_mapping', 'learning_rate_mapping',
+  'router_mapping', 'learning_rate_mapping',
 ];
 
 function editDistance(a: string, b: string): number {

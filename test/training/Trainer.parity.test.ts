@@ -17,7 +17,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { createBatchSampler } from '../../lib/data/BatchSampler';
+import { createBatchSampler } from '../../lib/data/samplers';
 import { Dataset } from '../../lib/data/Dataset';
 import { trainingColumns } from '../../lib/data/inputColumns';
 import type { Loss } from '../../lib/losses/Loss';
@@ -77,7 +77,7 @@ function ourLoss(spec: LossSpec): Loss {
 function ourBatchOrder(dataset: Dataset, hfArgs: Record<string, unknown>): number[][][] {
   const args = parseTrainingArguments(hfArgs);
   const sampler = createBatchSampler(args.batchSampler, {
-    texts: trainingColumns(dataset).texts, batchSize: args.perDeviceTrainBatchSize, dropLast: args.dataloaderDropLast, seed: args.seed,
+    texts: trainingColumns(dataset).texts, batchSize: args.perDeviceTrainBatchSize, dropLast: args.dataloaderDropLast, seed: args.seed, dataSeed: args.dataSeed,
   });
   const plan = planTraining({
     batchesPerEpoch: sampler.batchesPerEpoch(), gradientAccumulationSteps: args.gradientAccumulationSteps,

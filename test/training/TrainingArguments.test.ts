@@ -50,6 +50,7 @@ const PARITY_CASES: Record<string, unknown>[] = [
   { tf32: false },
   { batch_sampler: 'no_duplicates' },
   { batch_sampler: 'batch_sampler' },
+  { batch_sampler: 'group_by_label', multi_dataset_batch_sampler: 'round_robin', data_seed: 7 },
   { lr_scheduler_type: 'cosine', lr_scheduler_kwargs: { num_cycles: 2 } },
   { lr_scheduler_type: 'cosine_with_restarts', lr_scheduler_kwargs: '{"num_cycles": 3}' },
   { lr_scheduler_type: 'warmup_stable_decay', lr_scheduler_kwargs: { num_decay_steps: 5 } },
@@ -141,6 +142,9 @@ describe('parseTrainingArguments', () => {
       expect(parseTrainingArguments({ batch_sampler: v }).batchSampler).toBe('no_duplicates');
     }
     expect(parseTrainingArguments({ batch_sampler: 'BatchSamplers.BATCH_SAMPLER' }).batchSampler).toBe('batch_sampler');
+    expect(parseTrainingArguments({ batch_sampler: 'BatchSamplers.GROUP_BY_LABEL' }).batchSampler).toBe('group_by_label');
+    expect(parseTrainingArguments({ multi_dataset_batch_sampler: 'MultiDatasetBatchSamplers.ROUND_ROBIN' }).multiDatasetBatchSampler).toBe('round_robin');
+    expect(parseTrainingArguments({}).multiDatasetBatchSampler).toBe('proportional');
     expect(parseTrainingArguments({ evaluation_strategy: 'epoch' }).evalStrategy).toBe('epoch');
     expect(() => parseTrainingArguments({ evaluation_strategy: 'epoch', eval_strategy: 'no' })).toThrow(/"eval_strategy" is given twice \(also as "evaluation_strategy"\)/);
   });
@@ -175,7 +179,9 @@ describe('parseTrainingArguments', () => {
     expect(() => parseTrainingArguments({ bf16: 'yes' })).toThrow('training argument "bf16" must be true or false, got "yes"');
     expect(() => parseTrainingArguments({ eval_strategy: 'sometimes' })).toThrow('training argument "eval_strategy" must be one of "no", "steps", "epoch", got "sometimes"');
     expect(() => parseTrainingArguments({ lr_scheduler_kwargs: [1] })).toThrow('training argument "lr_scheduler_kwargs" must be an object (a mapping of names to values), got [1] (list)');
-    expect(() => parseTrainingArguments({ batch_sampler: 'group_by_label' })).toThrow(/"batch_sampler" must be one of "batch_sampler", "no_duplicates", got "group_by_label"/);
+    expect(() => parseTrainingArguments({ batch_sampler: 'no_duplicates_hashed' })).toThrow(/"batch_sampler" must be one of "batch_sampler", "no_duplicates", "group_by_label", got "no_duplicates_hashed"/);
+    expect(() => parseTrainingArguments({ multi_dataset_batch_sampler: 'random' })).toThrow(/"multi_dataset_batch_sampler" must be one of "round_robin", "proportional", got "random"/);
+    expect(() => parseTrainingArguments({ data_seed: -1 })).toThrow(/"data_seed" must not be negative/);
     expect(() => parseTrainingArguments([] as unknown as Record<string, unknown>, 'x.json')).toThrow('x.json: training arguments must be an object');
   });
 

@@ -1,0 +1,15 @@
+export { BatchSampler, BatchSamplers, batchCount } from './BatchSampler';
+export type { BatchSamplerName, BatchSamplerOptions } from './BatchSampler';
+export { DefaultBatchSampler } from './DefaultBatchSampler';
+export { NoDuplicatesBatchSampler } from './NoDuplicatesBatchSampler';
+export { GroupByLabelBatchSampler } from './GroupByLabelBatchSampler';
+export { MultiDatasetBatchSampler, MultiDatasetBatchSamplers } from './MultiDatasetBatchSampler';
+export type { MultiDatasetBatch, MultiDatasetBatchSamplerName, MultiDatasetBatchSamplerOptions, NamedBatchSampler } from './MultiDatasetBatchSampler';
+export { RoundRobinBatchSampler } from './RoundRobinBatchSampler';
+export { ProportionalBatchSampler } from './ProportionalBatchSampler';
+export { EpochSampler } from './EpochSampler';
+export type { SamplerState } from './EpochSampler';
+export { createBatchSampler, createMultiDatasetBatchSampler } from './createBatchSampler';
+export type { SamplerData, TrainerSamplingOptions } from './createBatchSampler';
+export { torchGenerator } from './TorchGenerator';
+export type { GeneratorFactory, TorchGenerator } from './TorchGenerator';
