@@ -3,7 +3,10 @@
  *
  *   model: BAAI/bge-base-en-v1.5 (a local folder)      # or {path, device}
  *   train_data: {path: train.jsonl, columns: [anchor, positive], rename: {question: anchor}, test_size: 0.1}
+ *     # or several named datasets, each with its own loss (multi-dataset training):
+ *     # train_data: {pairs: {path: pairs.jsonl, loss: MultipleNegativesRankingLoss}, sts: {path: sts.csv, loss: CoSENTLoss}}
  *   eval_data: test.jsonl                               # optional: pairs or {queries, corpus, relevant_docs}
+ *   eval_dataset: val.jsonl                             # optional: rows whose loss is logged as eval_loss (same shapes as train_data)
  *   loss: {name: MatryoshkaLoss, loss: MultipleNegativesRankingLoss, matryoshka_dims: [768, 512, 256, 128, 64]}
  *   evaluator: {matryoshka_dims: [768, 512, 256, 128, 64], score_functions: [cosine]}
  *   args: {output_dir: out, num_train_epochs: 4, per_device_train_batch_size: 32, ...}
@@ -28,11 +31,28 @@ const dataSpec = z.union([
   }).strict(),
 ]);
 
+const lossSpec = z.union([z.string(), z.object({ name: z.string() }).passthrough()]);
+
+/** One of several named datasets: a data spec with its own loss. */
+const namedDataSpec = z.union([
+  z.string(),
+  z.object({
+    path: z.string(),
+    columns: z.array(z.string()).optional(),
+    rename: z.record(z.string(), z.string()).optional(),
+    loss: lossSpec.optional(),
+  }).strict(),
+]);
+
+/** One dataset, or a map of named datasets (a path-less object is a map). */
+const datasets = z.union([dataSpec, z.record(z.string(), namedDataSpec)]);
+
 const schema = z.object({
   model: z.union([z.string(), z.object({ path: z.string(), device: z.string().optional() }).strict()]),
-  train_data: dataSpec,
+  train_data: datasets,
   eval_data: dataSpec.optional(),
-  loss: z.union([z.string(), z.object({ name: z.string() }).passthrough()]).optional(),
+  eval_dataset: datasets.optional(),
+  loss: lossSpec.optional(),
   evaluator: z.object({
     name: z.string().optional(),
     matryoshka_dims: z.array(z.number().int().positive()).optional(),
@@ -44,6 +64,13 @@ const schema = z.object({
 
 export type TrainConfig = z.infer<typeof schema>;
 export type DataSpec = z.infer<typeof dataSpec>;
+export type DatasetsSpec = z.infer<typeof datasets>;
+export type NamedDataSpec = z.infer<typeof namedDataSpec>;
+
+/** True for a map of named datasets (no `path` of its own). */
+export function isDatasetMap(spec: DatasetsSpec): spec is Record<string, NamedDataSpec> {
+  return typeof spec === 'object' && spec !== null && typeof (spec as { path?: unknown }).path !== 'string';
+}
 
 export interface NormalizedData {
   path: string;

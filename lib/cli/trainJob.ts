@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import { Dataset } from '../data/Dataset';
+import type { PairsOptions } from '../evaluation/irDatasets';
 import type { SentenceEvaluator } from '../evaluation/SentenceEvaluator';
 import { lossFromConfig } from '../losses/lossRegistry';
 import type { LossConfig } from '../losses/LossOptions';
@@ -16,7 +17,7 @@ import { parseTrainingArguments, type TrainingArguments } from '../training/Trai
 import { datasetRows, evaluatorFromFile, evaluatorFromRows, type EvaluatorRequest } from './buildEvaluator';
 import { metricsTable } from './metricsTable';
 import { createProgressReporter } from './progress';
-import { normalizeData, type NormalizedData, type TrainConfig } from './trainConfig';
+import { isDatasetMap, normalizeData, type DatasetsSpec, type NamedDataSpec, type NormalizedData, type TrainConfig } from './trainConfig';
 
 export interface TrainJobResult {
   outputDir: string;
@@ -31,6 +32,31 @@ async function loadTrainData(spec: NormalizedData): Promise<Dataset> {
   let ds = await Dataset.load(spec.path);
   if (spec.rename) ds = ds.renameColumns(spec.rename);
   return ds;
+}
+
+/** A map of named datasets, each loaded with its columns and renames, and each one's own loss (if it names one). */
+async function loadDatasetMap(spec: Record<string, NamedDataSpec>, baseDir: string, role: string): Promise<{
+  datasets: Record<string, Dataset>; losses: Record<string, Loss | undefined>;
+}> {
+  const datasets: Record<string, Dataset> = {};
+  const losses: Record<string, Loss | undefined> = {};
+  const names = Object.keys(spec);
+  if (names.length === 0) throw new Error(`${role}: an empty map; name at least one dataset`);
+  for (const name of names) {
+    const entry = spec[name];
+    const data = normalizeData(typeof entry === 'string' ? entry : { path: entry.path, columns: entry.columns, rename: entry.rename }, baseDir);
+    let ds = await loadTrainData(data);
+    if (data.columns) ds = ds.selectColumns(data.columns);
+    datasets[name] = ds;
+    losses[name] = typeof entry === 'object' && entry.loss !== undefined ? lossFromConfig(entry.loss as LossConfig) : undefined;
+  }
+  return { datasets, losses };
+}
+
+/** One loss for all datasets, or per dataset its own (falling back to the config's top-level loss). */
+function lossesFor(names: string[], own: Record<string, Loss | undefined>, shared: Loss): Loss | Record<string, Loss> {
+  if (names.every((n) => own[n] === undefined)) return shared;
+  return Object.fromEntries(names.map((n) => [n, own[n] ?? shared]));
 }
 
 export async function runTrainJob(
@@ -48,26 +74,39 @@ export async function runTrainJob(
   const args = parseTrainingArguments(rawArgs, 'args');
   const model = options.model ?? await SentenceTransformer.load(path.resolve(baseDir, modelSpec.path), { device: modelSpec.device ?? args.device ?? undefined });
 
-  const trainSpec = normalizeData(config.train_data, baseDir);
-  let train = await loadTrainData(trainSpec);
+  const sharedLoss: Loss = config.loss === undefined ? new MultipleNegativesRankingLoss() : lossFromConfig(config.loss as LossConfig);
   const req: EvaluatorRequest = {
     name: config.evaluator?.name, matryoshkaDims: config.evaluator?.matryoshka_dims,
     scoreFunctions: config.evaluator?.score_functions, batchSize: config.evaluator?.batch_size ?? args.perDeviceEvalBatchSize,
   };
-  const pairs = { idColumn: trainSpec.idColumn, anchorColumn: trainSpec.columns?.[0], positiveColumn: trainSpec.columns?.[1] };
+  let trainDataset: Dataset | Record<string, Dataset>;
+  let loss: Loss | Record<string, Loss>;
   let evaluator: SentenceEvaluator | undefined;
-  if (trainSpec.testSize !== undefined) {
-    // The tutorials: hold out a test split; queries = its anchors, corpus = the positives of all rows.
-    const split = train.trainTestSplit({ testSize: trainSpec.testSize, seed: trainSpec.seed ?? args.seed });
-    evaluator = evaluatorFromRows(datasetRows(split.test), datasetRows(split.train), req, pairs);
-    train = split.train;
+  let pairs: PairsOptions = {};
+  if (isDatasetMap(config.train_data)) {
+    const map = await loadDatasetMap(config.train_data, baseDir, 'train_data');
+    trainDataset = map.datasets;
+    loss = lossesFor(Object.keys(map.datasets), map.losses, sharedLoss);
+  } else {
+    const trainSpec = normalizeData(config.train_data, baseDir);
+    let train = await loadTrainData(trainSpec);
+    pairs = { idColumn: trainSpec.idColumn, anchorColumn: trainSpec.columns?.[0], positiveColumn: trainSpec.columns?.[1] };
+    if (trainSpec.testSize !== undefined) {
+      // The tutorials: hold out a test split; queries = its anchors, corpus = the positives of all rows.
+      const split = train.trainTestSplit({ testSize: trainSpec.testSize, seed: trainSpec.seed ?? args.seed });
+      evaluator = evaluatorFromRows(datasetRows(split.test), datasetRows(split.train), req, pairs);
+      train = split.train;
+    }
+    if (trainSpec.columns) train = train.selectColumns(trainSpec.columns);
+    trainDataset = train;
+    loss = sharedLoss;
   }
   if (config.eval_data !== undefined) {
     const evalSpec = normalizeData(config.eval_data, baseDir);
     evaluator = await evaluatorFromFile(evalSpec.path, req, pairs);
   }
-  if (trainSpec.columns) train = train.selectColumns(trainSpec.columns);
-  const loss: Loss = config.loss === undefined ? new MultipleNegativesRankingLoss() : lossFromConfig(config.loss as LossConfig);
+  const evalDataset = config.eval_dataset === undefined ? undefined : await loadDatasets(config.eval_dataset, baseDir, 'eval_dataset');
+  const numExamples = trainDataset instanceof Dataset ? trainDataset.numRows : Object.values(trainDataset).reduce((n, d) => n + d.numRows, 0);
 
   let baseline: Record<string, number> | null = null;
   if (evaluator) {
@@ -77,7 +116,7 @@ export async function runTrainJob(
 
   const reporter = createProgressReporter(options.json);
   const trainer = new Trainer({
-    model, args, trainDataset: train, loss, evaluator,
+    model, args, trainDataset, loss, evaluator, evalDataset,
     callbacks: {
       onTrainBegin: ({ maxSteps }) => reporter.start(maxSteps),
       onStep: (s) => reporter.step(s.globalStep, { loss: s.loss, learningRate: s.learningRate, samplesPerSecond: s.samplesPerSecond }),
@@ -95,9 +134,9 @@ export async function runTrainJob(
   const final = evaluator ? await evaluator.evaluate(model) : null;
   model.modelCardData = {
     ...model.modelCardData,
-    loss: { name: loss.name, config: loss.configDict() },
+    loss: describeLosses(loss),
     trainingArguments: nonDefaultArguments(args),
-    trainingExamples: train.numRows,
+    trainingExamples: numExamples,
     metrics: final ?? undefined,
     baselineMetrics: baseline ?? undefined,
   };
@@ -107,6 +146,26 @@ export async function runTrainJob(
   say(`saved the fine-tuned model to ${finalDir}`);
   if (baseline && final) say('\n' + metricsTable(baseline, final) + '\n');
   return { outputDir: finalDir, baseline, final, globalStep: out.globalStep, trainLoss: out.trainingLoss, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** eval_dataset: one file (or spec) or a map of named ones; their losses are the training's. */
+async function loadDatasets(spec: DatasetsSpec, baseDir: string, role: string): Promise<Dataset | Record<string, Dataset>> {
+  if (isDatasetMap(spec)) {
+    const map = await loadDatasetMap(spec, baseDir, role);
+    const own = Object.keys(map.losses).filter((n) => map.losses[n] !== undefined);
+    if (own.length) throw new Error(`${role}: "${own.join('", "')}" name a loss; an evaluation dataset uses the training loss of the same name`);
+    return map.datasets;
+  }
+  const data = normalizeData(spec, baseDir);
+  const ds = await loadTrainData(data);
+  return data.columns ? ds.selectColumns(data.columns) : ds;
+}
+
+/** The model card's loss entry: one loss, or one per dataset. */
+function describeLosses(loss: Loss | Record<string, Loss>): { name: string; config: Record<string, unknown> } {
+  if (typeof (loss as Loss).toSpec === 'function') return { name: (loss as Loss).name, config: (loss as Loss).configDict() };
+  const entries = Object.entries(loss as Record<string, Loss>);
+  return { name: entries.map(([n, l]) => `${n}: ${l.name}`).join(', '), config: Object.fromEntries(entries.map(([n, l]) => [n, { loss: l.name, ...l.configDict() }])) };
 }
 
 /** The arguments that differ from the defaults, for the model card (as sentence-transformers lists them). */
