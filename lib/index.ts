@@ -1,6 +1,10 @@
 /** embedforge's programmatic API. */
 export { SentenceTransformer, type LoadOptions, type CreateOptions } from './models/SentenceTransformer';
 export { Dataset, concatenateDatasets } from './data/Dataset';
+export { InputExample } from './data/InputExample';
+export { DataLoader } from './data/DataLoader';
+export { NoDuplicatesDataLoader } from './data/NoDuplicatesDataLoader';
+export type { FitOptions } from './training/fit';
 export * from './losses';
 export { InformationRetrievalEvaluator, SequentialEvaluator, SentenceEvaluator, type EmbeddingModel } from './evaluation';
 export { Trainer, type TrainerOptions, type TrainOutput, type TrainerCallbacks } from './training/Trainer';

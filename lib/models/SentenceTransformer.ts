@@ -11,6 +11,7 @@ import { packTexts } from '../data/collate';
 import { TextTokenizer } from '../data/TextTokenizer';
 import type { EmbeddingModel, EncodeOptions } from '../evaluation/EmbeddingModel';
 import { writeDirAtomic } from '../training/atomicWrite';
+import { fit, type FitOptions } from '../training/fit';
 import { resolveDevice } from './device';
 import { readModelFolder } from './ModelFolder';
 import { renderModelCard, type ModelCardData } from './modelCard';
@@ -128,6 +129,14 @@ export class SentenceTransformer implements EmbeddingModel {
   }
 
   /** Writes a sentence-transformers folder atomically: it appears complete or not at all. */
+  /**
+   * The legacy training call (sentence-transformers 2's model.fit), run on the Trainer as
+   * sentence-transformers 3+ runs it; see lib/training/fit.ts for what it sets up.
+   */
+  async fit(options: FitOptions): Promise<void> {
+    await fit(this, options);
+  }
+
   async save(dir: string): Promise<void> {
     await writeDirAtomic(dir, (tmp) => this.saveInto(tmp));
   }
