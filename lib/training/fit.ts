@@ -46,6 +46,8 @@ export interface FitOptions {
   checkpointSaveSteps?: number;
   checkpointSaveTotalLimit?: number;
   resumeFromCheckpoint?: boolean;
+  /** embedforge's addition: called after every optimizer step with the step's number and loss. */
+  onStep?: (info: { globalStep: number; epoch: number; loss: number }) => void;
 }
 
 const SCHEDULERS: Record<string, LrSchedulerName> = {
@@ -140,6 +142,7 @@ export async function fit(model: SentenceTransformer, options: FitOptions): Prom
         position.epoch = s.epoch;
         position.steps = s.globalStep;
         progress?.step(s.globalStep, { loss: s.loss, learningRate: s.learningRate, samplesPerSecond: s.samplesPerSecond });
+        options.onStep?.({ globalStep: s.globalStep, epoch: s.epoch, loss: s.loss });
       },
       onEvaluate,
       // fit always evaluated at each epoch's end, besides every evaluationSteps.

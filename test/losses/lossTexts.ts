@@ -1,20 +1,8 @@
-/** Real texts for loss tests: rows of the legal (anchor, positive) set in ../shared/data. */
-import * as fs from 'fs';
-import * as path from 'path';
-
-import { sharedData } from '../helpers/requirements';
+/** Real texts for loss tests: n rows of the legal (anchor, positive) training set, from `offset` on. */
+import { legalRows as allLegalRows } from '../helpers/texts';
 
 export interface LegalRow { anchor: string; positive: string }
 
 export function legalRows(n: number, offset = 0): LegalRow[] {
-  const file = path.join(sharedData, 'legal-anchor-positive', 'train_dataset.json');
-  const rows: LegalRow[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    if (offset-- > 0) continue;
-    const r = JSON.parse(line) as LegalRow;
-    rows.push({ anchor: r.anchor, positive: r.positive });
-    if (rows.length === n) break;
-  }
-  return rows;
+  return allLegalRows('train').slice(offset, offset + n).map((r) => ({ anchor: r.anchor, positive: r.positive }));
 }
