@@ -10,7 +10,11 @@ underneath) on given data in a given batch order, recording every optimizer step
   --batches FILE.json
                      [[batch, ...], ...]: for each epoch, the batches of row indices in the order they are
                      consumed (the embedforge sampler's epochBatches(epoch) for epoch 0, 1, ...)
-  --args FILE.json   {"loss": {"name", "scale"?, "similarity"?, "matryoshka_dims"?, "matryoshka_weights"?},
+  --own-batches      instead of --batches: sentence-transformers draws its own batches with its own samplers
+                     (batch_sampler, seed, data_seed, dataloader_drop_last as the arguments say); the batches it
+                     drew are reported as "batches" (per epoch). Only with --engine trainer.
+  --args FILE.json   {"loss": {"name", "scale"?, "similarity"?, "matryoshka_dims"?, "matryoshka_weights"?,
+                               "distance_metric"?, "margin"? (BatchSemiHardTripletLoss)},
                       every other key: a training argument by its transformers/sentence-transformers name}
   --device cpu|cuda  (bf16 / tf32 come from the arguments)
   --threads N        optional: torch's CPU threads (on a shared, busy CPU, 1 avoids threads spinning against
@@ -55,6 +59,9 @@ class FixedBatches:
 def build_loss(model, spec):
     from sentence_transformers.sentence_transformer import losses
     from sentence_transformers.util import cos_sim, dot_score
+    if spec.get("name") == "BatchSemiHardTripletLoss":
+        metric = getattr(losses.BatchHardTripletLossDistanceFunction, spec.get("distance_metric", "euclidean_distance"))
+        return losses.BatchSemiHardTripletLoss(model, distance_metric=metric, margin=spec.get("margin", 5))
     names = {"MultipleNegativesRankingLoss": losses.MultipleNegativesRankingLoss,
              "MultipleNegativesSymmetricRankingLoss": losses.MultipleNegativesSymmetricRankingLoss}
     if spec.get("name") not in names:
@@ -66,9 +73,26 @@ def build_loss(model, spec):
     return loss
 
 
+def watch(sampler, record):
+    """Makes `sampler` report the batches it yields into record["batches"], a list per iteration (epoch)."""
+    base = type(sampler)
+
+    class Watched(base):
+        def __iter__(self):
+            record["batches"].append([])
+            for batch in base.__iter__(self):
+                record["batches"][-1].append([int(i) for i in batch])
+                yield batch
+
+    sampler.__class__ = Watched
+    return sampler
+
+
 def make_trainer_class(base, epochs, nominal_length, record):
     class RecordingTrainer(base):
         def get_batch_sampler(self, dataset, batch_size, drop_last, valid_label_columns=None, generator=None, seed=0):
+            if epochs is None:  # --own-batches: sentence-transformers' own sampler, only watched
+                return watch(super().get_batch_sampler(dataset, batch_size, drop_last, valid_label_columns, generator, seed), record)
             return FixedBatches(epochs, nominal_length)
 
         def training_step(self, model, inputs, num_items_in_batch=None):
@@ -131,10 +155,13 @@ def read_inputs(a):
     for i, r in enumerate(rows):
         if list(r.keys()) != columns:
             sys.exit(f"{a.pairs}: row {i} has columns {list(r.keys())}, row 0 has {columns}")
-    epochs = json.load(open(a.batches))
-    if not isinstance(epochs, list) or not all(isinstance(e, list) and all(isinstance(b, list) for b in e) for e in epochs):
+    if a.own_batches:
+        epochs = None
+    else:
+        epochs = json.load(open(a.batches))
+    if epochs is not None and (not isinstance(epochs, list) or not all(isinstance(e, list) and all(isinstance(b, list) for b in e) for e in epochs)):
         sys.exit(f"{a.batches}: expected a list of epochs, each a list of batches (lists of row indices)")
-    for e, batches in enumerate(epochs):
+    for e, batches in enumerate(epochs or []):
         for b, batch in enumerate(batches):
             bad = [i for i in batch if not isinstance(i, int) or not 0 <= i < len(rows)]
             if bad or not batch:
@@ -190,14 +217,17 @@ def run_trainer(a, rows, columns, epochs, hf_args, loss_spec, nominal_length):
         "use_cpu": a.device == "cpu",
     })
     model = SentenceTransformer(a.model, device=a.device)
-    record = {"micro": [], "returned": [], "group_sizes": [], "steps": [], "in_training_step": False}
+    record = {"micro": [], "returned": [], "group_sizes": [], "steps": [], "in_training_step": False, "batches": []}
     trainer_class = make_trainer_class(SentenceTransformerTrainer, epochs, nominal_length, record)
     trainer = trainer_class(model=model, args=args, train_dataset=dataset, loss=build_loss(model, loss_spec))
     output = trainer.train()
     # Micro-batches after the last optimizer step happen only when the final epoch's last group was cut short
     # (a sampler that ran out): HF never steps on them. Their losses are reported, not dropped silently.
-    return model, {"steps": record["steps"], "train_loss": output.training_loss, "global_step": output.global_step,
-                   "train_runtime": output.metrics["train_runtime"], "unstepped_micro_losses": list(record["micro"])}
+    result = {"steps": record["steps"], "train_loss": output.training_loss, "global_step": output.global_step,
+              "train_runtime": output.metrics["train_runtime"], "unstepped_micro_losses": list(record["micro"])}
+    if epochs is None:
+        result["batches"] = record["batches"]
+    return model, result
 
 
 def versions():
@@ -208,8 +238,13 @@ def versions():
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("--model", required=True); p.add_argument("--pairs", required=True)
-p.add_argument("--batches", required=True); p.add_argument("--args", required=True)
+p.add_argument("--batches"); p.add_argument("--own-batches", action="store_true"); p.add_argument("--args", required=True)
 p.add_argument("--device", choices=["cpu", "cuda"], default="cpu"); p.add_argument("--out", required=True)
 p.add_argument("--save"); p.add_argument("--encode"); p.add_argument("--threads", type=int)
 p.add_argument("--engine", choices=["trainer", "loop"], default="trainer")
-main(p.parse_args())
+parsed = p.parse_args()
+if bool(parsed.batches) == parsed.own_batches:
+    p.error("give exactly one of --batches FILE and --own-batches")
+if parsed.own_batches and parsed.engine != "trainer":
+    p.error("--own-batches needs --engine trainer (the loop engine takes its batches from --batches)")
+main(parsed)
