@@ -1,7 +1,7 @@
 /**
- * A small seeded PRNG (mulberry32, seeded through splitmix32) for shuffles, splits and samplers.
- * Deterministic across platforms and Node versions; torch.randperm parity is not a goal, only that the
- * same seed gives the same order here, every time.
+ * A small seeded PRNG (mulberry32, seeded through splitmix32) for Dataset.shuffle / trainTestSplit and the
+ * demo's synthetic data. Deterministic across platforms and Node versions; torch.randperm parity is not a
+ * goal here (the batch samplers draw with LibTorch's own generator: data/samplers/TorchGenerator.ts).
  */
 export class SeededRandom {
   private state: number;
