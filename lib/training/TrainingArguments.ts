@@ -6,11 +6,11 @@
  * `__post_init__` so that a tutorial's arguments mean the same thing here.
  */
 import { z } from 'zod';
+import { BatchSamplers, MultiDatasetBatchSamplers, type BatchSamplerName, type MultiDatasetBatchSamplerName } from '../data/samplers';
 
 export type IntervalStrategy = 'no' | 'steps' | 'epoch';
 export type SaveStrategy = IntervalStrategy | 'best';
-export type BatchSamplerName = 'batch_sampler' | 'no_duplicates' | 'group_by_label';
-export type MultiDatasetBatchSamplerName = 'round_robin' | 'proportional';
+export type { BatchSamplerName, MultiDatasetBatchSamplerName };
 export type OptimizerName = 'adamw_torch' | 'adamw_torch_fused' | 'adamw_hf';
 export type LrSchedulerName =
   | 'linear' | 'cosine' | 'cosine_with_restarts' | 'polynomial' | 'constant' | 'constant_with_warmup'
@@ -188,8 +188,8 @@ export const trainingArgumentsSchema = z.object({
   loadBestModelAtEnd: bool().default(false),
   metricForBestModel: nullable(str()).default(null),
   greaterIsBetter: nullable(bool()).default(null),
-  batchSampler: z.preprocess(normalizeBatchSampler, oneOf(['batch_sampler', 'no_duplicates', 'group_by_label'] as const)).default('batch_sampler'),
-  multiDatasetBatchSampler: z.preprocess(normalizeMultiDatasetBatchSampler, oneOf(['round_robin', 'proportional'] as const)).default('proportional'),
+  batchSampler: z.preprocess(normalizeBatchSampler, oneOf(Object.values(BatchSamplers))).default('batch_sampler'),
+  multiDatasetBatchSampler: z.preprocess(normalizeMultiDatasetBatchSampler, oneOf(Object.values(MultiDatasetBatchSamplers))).default('proportional'),
   dataloaderDropLast: bool().default(false),
   bf16: bool().default(false),
   fp16: bool().default(false),
