@@ -1,6 +1,6 @@
 // The JS class TorchGenerator (lib/binding/AddonTypes.ts): a CpuGenerator for the batch samplers.
 // Its calls run synchronously on the JS thread: a sampler draws one permutation of the dataset's rows
-// per epoch (about 10 ms per million rows), which does not pay for a worker thread and a Promise.
+// per epoch (some 40 ms per million rows), which does not pay for a worker thread and a Promise.
 #pragma once
 #include <napi.h>
 
