@@ -42,6 +42,10 @@ export type LossSpec =
   | { name: 'MultipleNegativesRankingLoss'; scale: number; similarity: SimilarityFunction }
   /** The same, averaged with the positives ranking the batch's anchors. */
   | { name: 'MultipleNegativesSymmetricRankingLoss'; scale: number; similarity: SimilarityFunction }
+  /** The two above computed with GradCache: the encoder runs in mini-batches of miniBatchSize texts inside the engine
+   *  call (no graph, then again with autograd and the cached gradients), and the loss in chunks of as many rows. */
+  | { name: 'CachedMultipleNegativesRankingLoss'; scale: number; similarity: SimilarityFunction; miniBatchSize: number }
+  | { name: 'CachedMultipleNegativesSymmetricRankingLoss'; scale: number; similarity: SimilarityFunction; miniBatchSize: number }
   /** The inner loss on embeddings truncated to each dim and renormalized, times its weight, summed. */
   | { name: 'MatryoshkaLoss'; loss: LossSpec; dims: number[]; weights: number[] };
 

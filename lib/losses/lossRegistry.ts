@@ -7,10 +7,14 @@ import { LossOptions, type LossConfig } from './LossOptions';
 import { MatryoshkaLoss } from './MatryoshkaLoss';
 import { MultipleNegativesRankingLoss } from './MultipleNegativesRankingLoss';
 import { MultipleNegativesSymmetricRankingLoss } from './MultipleNegativesSymmetricRankingLoss';
+import { CachedMultipleNegativesRankingLoss } from './CachedMultipleNegativesRankingLoss';
+import { CachedMultipleNegativesSymmetricRankingLoss } from './CachedMultipleNegativesSymmetricRankingLoss';
 
 const LOSSES: Record<string, (options: LossOptions) => Loss> = {
   MultipleNegativesRankingLoss: MultipleNegativesRankingLoss.fromConfig,
   MultipleNegativesSymmetricRankingLoss: MultipleNegativesSymmetricRankingLoss.fromConfig,
+  CachedMultipleNegativesRankingLoss: CachedMultipleNegativesRankingLoss.fromConfig,
+  CachedMultipleNegativesSymmetricRankingLoss: CachedMultipleNegativesSymmetricRankingLoss.fromConfig,
   MatryoshkaLoss: MatryoshkaLoss.fromConfig,
 };
 

@@ -7,7 +7,6 @@
 #include <c10/core/InferenceMode.h>
 #include <ATen/core/grad_mode.h>
 #include <c10/util/Exception.h>
-#include <torch/csrc/autograd/autograd.h>
 #include <torch/cuda.h>
 
 #include <cmath>
@@ -15,6 +14,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "MicroBatchEmbedder.h"
 #include "losses/LossRegistry.h"
 
 namespace embedforge {
@@ -78,7 +78,9 @@ at::Tensor SentenceEncoder::encode(const PackedTexts& texts) {
 void SentenceEncoder::configureTraining(const TrainingSpec& spec) {
   TORCH_CHECK(!spec.losses.empty(), "configureTraining needs at least one loss");
   std::vector<std::unique_ptr<Loss>> losses;
-  for (const JsonValue& loss : spec.losses) losses.push_back(createLoss(LossSpec(loss), LossContext{embeddingDim()}));
+  LossContext context{embeddingDim()};
+  context.vocabSize = encoder_.config().vocabSize;  // a GIST guide must share the model's vocabulary
+  for (const JsonValue& loss : spec.losses) losses.push_back(createLoss(LossSpec(loss), context));
   std::vector<std::tuple<std::string, at::Tensor, bool>> params;
   for (const auto& [name, t] : encoder_.parameters()) params.emplace_back(name, t, BertEncoder::decays(name));
   optimizer_ = std::make_unique<AdamW>(std::move(params), spec.optimizer);
@@ -89,23 +91,27 @@ void SentenceEncoder::configureTraining(const TrainingSpec& spec) {
   zeroGrad();
 }
 
-at::Tensor SentenceEncoder::computeLoss(const PackedBatch& packed, const LossBatch& batch, bool training) const {
+StagedLoss SentenceEncoder::stageLoss(const PackedBatch& packed, const LossBatch& batch, bool training) const {
   const int64_t numColumns = batch.numColumns;
   TORCH_CHECK(numColumns >= 1, "numColumns must be >= 1, got ", numColumns);
   TORCH_CHECK(packed.batchSize % numColumns == 0, "got ", packed.batchSize, " texts, not a multiple of numColumns = ", numColumns,
               " (texts are column-major: numColumns blocks of batchSize texts)");
   const int64_t rows = packed.batchSize / numColumns;
-  LossInputs inputs;
+  at::Tensor labels;
   if (!batch.labels.empty()) {
     TORCH_CHECK(static_cast<int64_t>(batch.labels.size()) == rows, "got ", batch.labels.size(), " labels for a batch of ", rows, " rows");
-    inputs.labels = at::tensor(batch.labels, at::kFloat).to(device_);
+    labels = at::tensor(batch.labels, at::kFloat).to(device_);
   }
-  // The loss runs outside autocast, in fp32, for an accurate softmax over the similarity matrix.
-  at::Tensor embeddings = embed(packed, training, spec_->precision);
-  for (int64_t c = 0; c < numColumns; ++c) inputs.columns.push_back(embeddings.narrow(0, c * rows, rows));
   TORCH_CHECK(batch.lossIndex >= 0 && batch.lossIndex < static_cast<int64_t>(losses_.size()), "lossIndex ", batch.lossIndex,
               " is outside the ", losses_.size(), " configured loss(es)");
-  return losses_[batch.lossIndex]->compute(inputs);
+  // The loss runs outside autocast, in fp32, for an accurate softmax over the similarity matrix.
+  auto embedder = std::make_shared<MicroBatchEmbedder>(
+      batch.texts, packed, numColumns, [this, training](const PackedBatch& b) { return embed(b, training, spec_->precision); },
+      [this](const PackedTexts& t) { return pack(t); }, device_, spec_->precision);
+  StagedLoss staged = losses_[batch.lossIndex]->stage(*embedder, labels);
+  // A multi-forward loss re-embeds in its backward: the embedder lives as long as the backward does.
+  staged.backward = [embedder, backward = std::move(staged.backward)](const at::Tensor& gradOutput) { backward(gradOutput); };
+  return staged;
 }
 
 void SentenceEncoder::zeroGrad() {
@@ -124,15 +130,17 @@ TrainStepResult SentenceEncoder::trainStep(const TrainStepRequest& r) {
   TrainStepResult result;
   result.gradNorm = std::numeric_limits<double>::quiet_NaN();
   try {
-    at::Tensor loss = computeLoss(batch, r.batch);
-    result.loss = loss.item<double>();
+    StagedLoss loss = stageLoss(batch, r.batch);
+    result.loss = loss.value.item<double>();
     if (!std::isfinite(result.loss)) {
       zeroGrad();
       TORCH_CHECK(false, "non-finite loss (", describeNonFinite(result.loss), ") at this step");
     }
-    at::Tensor scaled = loss / r.lossDivisor;
-    if (fp16) scaled = scaled * scaler_.scale();
-    scaled.backward();
+    // d (loss / lossDivisor * fp16 scale) / d loss, handed to the loss's backward so that a
+    // multi-forward loss applies the accumulation divisor and the loss scale to every mini-batch.
+    at::Tensor gradOutput = at::ones_like(loss.value) / r.lossDivisor;
+    if (fp16) gradOutput = gradOutput * scaler_.scale();
+    loss.backward(gradOutput);
     if (!r.optimizerStep) return result;
 
     std::vector<at::Tensor> grads;
@@ -172,20 +180,35 @@ TrainStepResult SentenceEncoder::trainStep(const TrainStepRequest& r) {
 LossAndGradients SentenceEncoder::lossAndGradients(const LossBatch& request) {
   TORCH_CHECK(spec_, "configureTraining must be called before lossAndGradients (it sets the loss)");
   PackedBatch batch = pack(request.texts);
-  try {
-    at::Tensor loss = computeLoss(batch, request);
-    std::vector<at::Tensor> inputs;
-    for (const auto& p : encoder_.parameters()) inputs.push_back(p.second);
-    auto grads = torch::autograd::grad({loss}, inputs, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
-    LossAndGradients out;
-    out.loss = loss.item<double>();
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      at::Tensor g = grads[i].defined() ? grads[i] : at::zeros_like(inputs[i]);
-      out.gradients.emplace_back(encoder_.parameters()[i].first, g.detach().to(at::kCPU, at::kFloat).contiguous());
+  // trainStep's path (Loss::stage, backward into .grad), with the accumulated gradients set aside
+  // meanwhile and put back after, so that they and the optimizer are left as they were.
+  const auto& params = encoder_.parameters();
+  std::vector<at::Tensor> accumulated;
+  for (const auto& p : params) accumulated.push_back(p.second.grad());
+  auto restore = [&] {
+    for (size_t i = 0; i < params.size(); ++i) {
+      at::Tensor t = params[i].second;
+      t.mutable_grad() = accumulated[i];
     }
+  };
+  zeroGrad();
+  try {
+    StagedLoss loss = stageLoss(batch, request);
+    loss.backward(at::ones_like(loss.value));
+    LossAndGradients out;
+    out.loss = loss.value.item<double>();
+    for (const auto& [name, t] : params) {
+      at::Tensor g = t.grad().defined() ? t.grad() : at::zeros_like(t);
+      out.gradients.emplace_back(name, g.detach().to(at::kCPU, at::kFloat).contiguous());
+    }
+    restore();
     return out;
   } catch (const c10::OutOfMemoryError&) {
+    restore();
     rethrowOom(batch);
+  } catch (...) {
+    restore();
+    throw;
   }
 }
 
@@ -194,7 +217,7 @@ double SentenceEncoder::evaluationLoss(const LossBatch& request) {
   PackedBatch batch = pack(request.texts);
   try {
     c10::InferenceMode inference;
-    return computeLoss(batch, request, /*training=*/false).item<double>();
+    return stageLoss(batch, request, /*training=*/false).value.item<double>();
   } catch (const c10::OutOfMemoryError&) {
     rethrowOom(batch);
   }

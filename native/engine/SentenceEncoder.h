@@ -95,7 +95,10 @@ class SentenceEncoder {
   PackedBatch pack(const PackedTexts& texts) const;
   /** Pooled (and normalized) fp32 embeddings; autocast applies to the encoder only. */
   at::Tensor embed(const PackedBatch& batch, bool training, Precision precision) const;
-  at::Tensor computeLoss(const PackedBatch& packed, const LossBatch& batch, bool training = true) const;
+  /** The batch's loss through Loss::stage, which every engine call goes through: a plain loss gets one
+   *  forward of all texts, a multi-forward loss (GradCache, a guide model) drives the encoder itself
+   *  through a MicroBatchEmbedder. Its backward must run before `packed` and `batch` go. */
+  StagedLoss stageLoss(const PackedBatch& packed, const LossBatch& batch, bool training = true) const;
   void zeroGrad();
   [[noreturn]] void rethrowOom(const PackedBatch& batch) const;
 

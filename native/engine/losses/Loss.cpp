@@ -5,6 +5,11 @@
 
 namespace embedforge {
 
+StagedLoss Loss::stage(BatchEmbedder& embedder, const at::Tensor& labels) const {
+  at::Tensor value = compute(LossInputs{embedder.embedAll(), labels});
+  return {value, [value](const at::Tensor& gradOutput) { value.backward(gradOutput); }};
+}
+
 void requireColumns(const Loss& loss, const LossInputs& in, int64_t min, int64_t max, const std::string& what) {
   const auto n = static_cast<int64_t>(in.columns.size());
   TORCH_CHECK(n >= min && (max < 0 || n <= max), loss.name(), " needs ", what, ", got ", n, " input column(s)");

@@ -10,6 +10,8 @@ namespace embedforge {
 std::unique_ptr<Loss> makeMultipleNegativesRankingLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeMultipleNegativesSymmetricRankingLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeMatryoshkaLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeCachedMultipleNegativesRankingLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeCachedMultipleNegativesSymmetricRankingLoss(const LossSpec&, const LossContext&);
 
 namespace {
 
@@ -18,6 +20,8 @@ const std::map<std::string, LossFactory>& registry() {
       {"MultipleNegativesRankingLoss", makeMultipleNegativesRankingLoss},
       {"MultipleNegativesSymmetricRankingLoss", makeMultipleNegativesSymmetricRankingLoss},
       {"MatryoshkaLoss", makeMatryoshkaLoss},
+      {"CachedMultipleNegativesRankingLoss", makeCachedMultipleNegativesRankingLoss},
+      {"CachedMultipleNegativesSymmetricRankingLoss", makeCachedMultipleNegativesSymmetricRankingLoss},
   };
   return table;
 }

@@ -14,6 +14,8 @@ namespace embedforge {
 /** What a loss may need to know of the model at construction. */
 struct LossContext {
   int64_t embeddingDim = 0;
+  /** The model's vocab_size (a GIST guide embeds the model's token ids, so it must match). */
+  int64_t vocabSize = 0;
 };
 
 using LossFactory = std::unique_ptr<Loss> (*)(const LossSpec&, const LossContext&);
