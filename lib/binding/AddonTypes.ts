@@ -46,6 +46,8 @@ export type LossSpec =
    *  call (no graph, then again with autograd and the cached gradients), and the loss in chunks of as many rows. */
   | { name: 'CachedMultipleNegativesRankingLoss'; scale: number; similarity: SimilarityFunction; miniBatchSize: number }
   | { name: 'CachedMultipleNegativesSymmetricRankingLoss'; scale: number; similarity: SimilarityFunction; miniBatchSize: number }
+  /** Hinge on each anchor's positive and its hardest in-batch negative; GradCache mini-batches when useMiniBatchedVersion. */
+  | { name: 'MegaBatchMarginLoss'; positiveMargin: number; negativeMargin: number; useMiniBatchedVersion: boolean; miniBatchSize: number }
   /** The inner loss on embeddings truncated to each dim and renormalized, times its weight, summed. */
   | { name: 'MatryoshkaLoss'; loss: LossSpec; dims: number[]; weights: number[] };
 

@@ -5,4 +5,5 @@ export { MultipleNegativesRankingLoss, type RankingLossOptions } from './Multipl
 export { MultipleNegativesSymmetricRankingLoss } from './MultipleNegativesSymmetricRankingLoss';
 export { CachedMultipleNegativesRankingLoss, type CachedRankingLossOptions } from './CachedMultipleNegativesRankingLoss';
 export { CachedMultipleNegativesSymmetricRankingLoss } from './CachedMultipleNegativesSymmetricRankingLoss';
+export { MegaBatchMarginLoss, type MegaBatchMarginOptions } from './MegaBatchMarginLoss';
 export { MatryoshkaLoss, type MatryoshkaOptions } from './MatryoshkaLoss';

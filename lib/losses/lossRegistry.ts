@@ -9,12 +9,14 @@ import { MultipleNegativesRankingLoss } from './MultipleNegativesRankingLoss';
 import { MultipleNegativesSymmetricRankingLoss } from './MultipleNegativesSymmetricRankingLoss';
 import { CachedMultipleNegativesRankingLoss } from './CachedMultipleNegativesRankingLoss';
 import { CachedMultipleNegativesSymmetricRankingLoss } from './CachedMultipleNegativesSymmetricRankingLoss';
+import { MegaBatchMarginLoss } from './MegaBatchMarginLoss';
 
 const LOSSES: Record<string, (options: LossOptions) => Loss> = {
   MultipleNegativesRankingLoss: MultipleNegativesRankingLoss.fromConfig,
   MultipleNegativesSymmetricRankingLoss: MultipleNegativesSymmetricRankingLoss.fromConfig,
   CachedMultipleNegativesRankingLoss: CachedMultipleNegativesRankingLoss.fromConfig,
   CachedMultipleNegativesSymmetricRankingLoss: CachedMultipleNegativesSymmetricRankingLoss.fromConfig,
+  MegaBatchMarginLoss: MegaBatchMarginLoss.fromConfig,
   MatryoshkaLoss: MatryoshkaLoss.fromConfig,
 };
 

@@ -12,6 +12,7 @@ std::unique_ptr<Loss> makeMultipleNegativesSymmetricRankingLoss(const LossSpec&,
 std::unique_ptr<Loss> makeMatryoshkaLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeCachedMultipleNegativesRankingLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeCachedMultipleNegativesSymmetricRankingLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeMegaBatchMarginLoss(const LossSpec&, const LossContext&);
 
 namespace {
 
@@ -22,6 +23,7 @@ const std::map<std::string, LossFactory>& registry() {
       {"MatryoshkaLoss", makeMatryoshkaLoss},
       {"CachedMultipleNegativesRankingLoss", makeCachedMultipleNegativesRankingLoss},
       {"CachedMultipleNegativesSymmetricRankingLoss", makeCachedMultipleNegativesSymmetricRankingLoss},
+      {"MegaBatchMarginLoss", makeMegaBatchMarginLoss},
   };
   return table;
 }
