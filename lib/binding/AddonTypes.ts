@@ -48,8 +48,23 @@ export type LossSpec =
   | { name: 'CachedMultipleNegativesSymmetricRankingLoss'; scale: number; similarity: SimilarityFunction; miniBatchSize: number }
   /** Hinge on each anchor's positive and its hardest in-batch negative; GradCache mini-batches when useMiniBatchedVersion. */
   | { name: 'MegaBatchMarginLoss'; positiveMargin: number; negativeMargin: number; useMiniBatchedVersion: boolean; miniBatchSize: number }
-  /** The inner loss on embeddings truncated to each dim and renormalized, times its weight, summed. */
-  | { name: 'MatryoshkaLoss'; loss: LossSpec; dims: number[]; weights: number[] };
+  /** The inner loss on embeddings truncated to each dim and renormalized, times its weight, summed.
+   *  nDimsPerStep in (0, #dims): a random sample of that many dims per step (absent: -1, every dim);
+   *  sampledDims (tests only): train these dims every step instead of a random sample. */
+  | { name: 'MatryoshkaLoss'; loss: LossSpec; dims: number[]; weights: number[]; nDimsPerStep?: number; sampledDims?: number[] }
+  /** Cross-entropy of a linear classifier over (u, v, |u - v|, u * v) of a pair, its head ("classifier.weight",
+   *  "classifier.bias") trained with the encoder: initialised as torch.nn.Linear from LibTorch's CPU generator,
+   *  or from classifierWeight (numLabels x features, row-major) and classifierBias when given. */
+  | {
+    name: 'SoftmaxLoss'; numLabels: number; concatenationSentRep: boolean; concatenationSentDifference: boolean;
+    concatenationSentMultiplication: boolean; classifierWeight?: number[]; classifierBias?: number[];
+  }
+  /** The inner loss on the last layer and on prior layers (all, or a random sample of nLayersPerStep; layer 0 is the
+   *  embedding layer's output), plus a KL term towards the last layer; sampledLayers (tests only) fixes the sample. */
+  | {
+    name: 'AdaptiveLayerLoss'; loss: LossSpec; nLayersPerStep: number; lastLayerWeight: number; priorLayersWeight: number;
+    klDivWeight: number; klTemperature: number; layerWeighting: 'uniform' | 'log' | 'linear'; sampledLayers?: number[];
+  };
 
 /** One micro-batch of a loss: numColumns * B texts, column-major, and the rows' labels when the data has a label/score column. */
 export interface LossBatch {

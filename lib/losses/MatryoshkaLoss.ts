@@ -7,6 +7,8 @@ export interface MatryoshkaOptions {
   matryoshkaDims: number[];
   /** One weight per dim; default 1 each. */
   matryoshkaWeights?: number[];
+  /** Train only a random sample of this many dims per step; -1 (the default): every dim. */
+  nDimsPerStep?: number;
 }
 
 /**
@@ -17,6 +19,7 @@ export class MatryoshkaLoss implements Loss {
   readonly name = 'MatryoshkaLoss';
   readonly dims: number[];
   readonly weights: number[];
+  readonly nDimsPerStep: number;
 
   constructor(readonly inner: Loss, options: MatryoshkaOptions) {
     const dims = options.matryoshkaDims;
@@ -28,8 +31,11 @@ export class MatryoshkaLoss implements Loss {
       throw new Error(`MatryoshkaLoss: matryoshka_weights ${JSON.stringify(weights)} must hold one number per dim of ${JSON.stringify(dims)}`);
     }
     if (inner instanceof MatryoshkaLoss) throw new Error('MatryoshkaLoss cannot wrap another MatryoshkaLoss');
+    const nDimsPerStep = options.nDimsPerStep ?? -1;
+    if (!Number.isInteger(nDimsPerStep)) throw new Error(`MatryoshkaLoss: n_dims_per_step must be an integer, got ${nDimsPerStep}`);
     this.dims = [...dims];
     this.weights = [...weights];
+    this.nDimsPerStep = nDimsPerStep;
   }
 
   static fromConfig(o: LossOptions): MatryoshkaLoss {
@@ -37,6 +43,7 @@ export class MatryoshkaLoss implements Loss {
     return new MatryoshkaLoss(inner, {
       matryoshkaDims: o.numberList('matryoshka_dims') as number[],
       matryoshkaWeights: o.numberList('matryoshka_weights'),
+      nDimsPerStep: o.integer('n_dims_per_step', -1),
     });
   }
 
@@ -49,7 +56,7 @@ export class MatryoshkaLoss implements Loss {
   }
 
   toSpec(): LossSpec {
-    return { name: this.name, loss: this.inner.toSpec(), dims: this.dims, weights: this.weights };
+    return { name: this.name, loss: this.inner.toSpec(), dims: this.dims, weights: this.weights, nDimsPerStep: this.nDimsPerStep };
   }
 
   checkData(data: LossData): void {
@@ -57,6 +64,6 @@ export class MatryoshkaLoss implements Loss {
   }
 
   configDict(): Record<string, unknown> {
-    return { loss: this.inner.name, matryoshka_dims: this.dims, matryoshka_weights: this.weights, n_dims_per_step: -1 };
+    return { loss: this.inner.name, matryoshka_dims: this.dims, matryoshka_weights: this.weights, n_dims_per_step: this.nDimsPerStep };
   }
 }

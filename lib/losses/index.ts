@@ -7,3 +7,6 @@ export { CachedMultipleNegativesRankingLoss, type CachedRankingLossOptions } fro
 export { CachedMultipleNegativesSymmetricRankingLoss } from './CachedMultipleNegativesSymmetricRankingLoss';
 export { MegaBatchMarginLoss, type MegaBatchMarginOptions } from './MegaBatchMarginLoss';
 export { MatryoshkaLoss, type MatryoshkaOptions } from './MatryoshkaLoss';
+export { SoftmaxLoss, type SoftmaxLossOptions } from './SoftmaxLoss';
+export { AdaptiveLayerLoss, type AdaptiveLayerOptions, type LayerWeighting } from './AdaptiveLayerLoss';
+export { Matryoshka2dLoss, type Matryoshka2dOptions } from './Matryoshka2dLoss';

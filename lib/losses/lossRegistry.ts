@@ -5,6 +5,9 @@
 import type { Loss } from './Loss';
 import { LossOptions, type LossConfig } from './LossOptions';
 import { MatryoshkaLoss } from './MatryoshkaLoss';
+import { SoftmaxLoss } from './SoftmaxLoss';
+import { AdaptiveLayerLoss } from './AdaptiveLayerLoss';
+import { Matryoshka2dLoss } from './Matryoshka2dLoss';
 import { MultipleNegativesRankingLoss } from './MultipleNegativesRankingLoss';
 import { MultipleNegativesSymmetricRankingLoss } from './MultipleNegativesSymmetricRankingLoss';
 import { CachedMultipleNegativesRankingLoss } from './CachedMultipleNegativesRankingLoss';
@@ -18,6 +21,9 @@ const LOSSES: Record<string, (options: LossOptions) => Loss> = {
   CachedMultipleNegativesSymmetricRankingLoss: CachedMultipleNegativesSymmetricRankingLoss.fromConfig,
   MegaBatchMarginLoss: MegaBatchMarginLoss.fromConfig,
   MatryoshkaLoss: MatryoshkaLoss.fromConfig,
+  SoftmaxLoss: SoftmaxLoss.fromConfig,
+  AdaptiveLayerLoss: AdaptiveLayerLoss.fromConfig,
+  Matryoshka2dLoss: Matryoshka2dLoss.fromConfig,
 };
 
 export const lossNames = (): string[] => Object.keys(LOSSES);

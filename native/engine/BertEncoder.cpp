@@ -157,7 +157,7 @@ void BertEncoder::init(uint64_t seed) {
   extras_.clear();
 }
 
-at::Tensor BertEncoder::forward(const PackedBatch& batch, bool training) const {
+at::Tensor BertEncoder::forward(const PackedBatch& batch, bool training, std::vector<at::Tensor>* hiddenStates) const {
   const double pHidden = training ? config_.hiddenDropoutProb : 0.0;
   const int64_t t = batch.totalTokens, heads = config_.numAttentionHeads, headDim = config_.hiddenSize / heads;
   // Same summation order as transformers: word + token type (all 0), then + position.
@@ -165,6 +165,7 @@ at::Tensor BertEncoder::forward(const PackedBatch& batch, bool training) const {
   x = x + at::embedding(posEmb_, batch.positions);
   x = at::layer_norm(x, {config_.hiddenSize}, embLnW_, embLnB_, config_.layerNormEps);
   x = at::dropout(x, pHidden, training);  // (T, H) from here on
+  if (hiddenStates) hiddenStates->assign(1, x);
   auto heads3d = [&](const at::Tensor& y) { return y.view({t, heads, headDim}); };
   for (const Layer& w : layers_) {
     at::Tensor ctx = varlenSelfAttention(heads3d(at::linear(x, w.qW, w.qB)), heads3d(at::linear(x, w.kW, w.kB)),
@@ -174,6 +175,7 @@ at::Tensor BertEncoder::forward(const PackedBatch& batch, bool training) const {
     at::Tensor h = activation(at::linear(x, w.iW, w.iB), config_.hiddenAct);
     at::Tensor o = at::dropout(at::linear(h, w.oW, w.oB), pHidden, training);
     x = at::layer_norm(o + x, {config_.hiddenSize}, w.oLnW, w.oLnB, config_.layerNormEps);
+    if (hiddenStates) hiddenStates->push_back(x);
   }
   return x;
 }

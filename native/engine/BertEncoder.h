@@ -38,8 +38,10 @@ class BertEncoder {
   /** BERT init: normal(0, initializer_range) weights, zero biases, LayerNorm 1/0, zero padding row. */
   void init(uint64_t seed);
 
-  /** (T, H) packed token embeddings; training enables dropout as the config says. */
-  at::Tensor forward(const PackedBatch& batch, bool training) const;
+  /** (T, H) packed token embeddings; training enables dropout as the config says. hiddenStates, when
+   *  given, receives every hidden state as transformers' output_hidden_states lists them: num_hidden_layers
+   *  + 1 tensors (T, H), the embedding layer's output first, the last one the returned tensor. */
+  at::Tensor forward(const PackedBatch& batch, bool training, std::vector<at::Tensor>* hiddenStates = nullptr) const;
 
  private:
   struct Layer {

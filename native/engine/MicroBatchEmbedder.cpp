@@ -37,6 +37,17 @@ std::vector<at::Tensor> MicroBatchEmbedder::embedAll() {
   return columns;
 }
 
+std::vector<std::vector<at::Tensor>> MicroBatchEmbedder::embedAllLayers() {
+  TORCH_CHECK(layersForward_, "this encoder cannot give the embeddings of every layer");
+  std::vector<std::vector<at::Tensor>> layers;
+  for (const at::Tensor& embeddings : layersForward_(packed_)) {
+    std::vector<at::Tensor> columns;
+    for (int64_t c = 0; c < numColumns_; ++c) columns.push_back(embeddings.narrow(0, c * rows_, rows_));
+    layers.push_back(std::move(columns));
+  }
+  return layers;
+}
+
 void MicroBatchEmbedder::checkRange(int64_t column, int64_t begin, int64_t end) const {
   TORCH_CHECK(column >= 0 && column < numColumns_ && begin >= 0 && begin < end && end <= rows_, "rows [", begin, ", ", end,
               ") of column ", column, " are outside the batch of ", numColumns_, " column(s) x ", rows_, " rows");

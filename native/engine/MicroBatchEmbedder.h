@@ -21,6 +21,8 @@ class MicroBatchEmbedder : public BatchEmbedder {
    *  with autograd as the grad mode in force says. */
   using Forward = std::function<at::Tensor(const PackedBatch&)>;
   using Pack = std::function<PackedBatch(const PackedTexts&)>;
+  /** Forward's embeddings of every hidden state (embedding output first), for embedAllLayers. */
+  using LayersForward = std::function<std::vector<at::Tensor>(const PackedBatch&)>;
 
   MicroBatchEmbedder(const PackedTexts& texts, const PackedBatch& packed, int64_t numColumns, Forward forward, Pack pack,
                      at::Device device, Precision precision);
@@ -28,6 +30,8 @@ class MicroBatchEmbedder : public BatchEmbedder {
   int64_t numColumns() const override { return numColumns_; }
   int64_t rows() const override { return rows_; }
   std::vector<at::Tensor> embedAll() override;
+  std::vector<std::vector<at::Tensor>> embedAllLayers() override;
+  void setLayersForward(LayersForward layersForward) { layersForward_ = std::move(layersForward); }
   at::Tensor embed(int64_t column, int64_t begin, int64_t end, bool withGrad) override;
   PackedTexts texts(int64_t column, int64_t begin, int64_t end) const override;
   at::Device device() const override { return device_; }
@@ -46,6 +50,7 @@ class MicroBatchEmbedder : public BatchEmbedder {
   int64_t numColumns_;
   int64_t rows_;
   Forward forward_;
+  LayersForward layersForward_;
   Pack pack_;
   at::Device device_;
   Precision precision_;

@@ -64,6 +64,20 @@ at::Tensor SentenceEncoder::embed(const PackedBatch& batch, bool training, Preci
   return normalize_ ? normalizeRows(pooled) : pooled;
 }
 
+std::vector<at::Tensor> SentenceEncoder::embedLayers(const PackedBatch& batch, bool training, Precision precision) const {
+  std::vector<at::Tensor> hidden;
+  {
+    AutocastScope autocast(precision, device_);
+    encoder_.forward(batch, training, &hidden);
+  }
+  std::vector<at::Tensor> out;
+  for (const at::Tensor& tokens : hidden) {
+    at::Tensor pooled = pool(tokens.to(at::kFloat), batch, pooling_);
+    out.push_back(normalize_ ? normalizeRows(pooled) : pooled);
+  }
+  return out;
+}
+
 at::Tensor SentenceEncoder::encode(const PackedTexts& texts) {
   PackedBatch batch = pack(texts);
   try {
@@ -80,10 +94,20 @@ void SentenceEncoder::configureTraining(const TrainingSpec& spec) {
   std::vector<std::unique_ptr<Loss>> losses;
   LossContext context{embeddingDim()};
   context.vocabSize = encoder_.config().vocabSize;  // a GIST guide must share the model's vocabulary
+  context.device = device_;                          // a loss's own parameters (SoftmaxLoss' head) live here
   for (const JsonValue& loss : spec.losses) losses.push_back(createLoss(LossSpec(loss), context));
   std::vector<std::tuple<std::string, at::Tensor, bool>> params;
   for (const auto& [name, t] : encoder_.parameters()) params.emplace_back(name, t, BertEncoder::decays(name));
+  // Loss-owned parameters train with the encoder, named "losses.<i>.<name in the loss>", decayed by the same rule.
+  std::vector<std::pair<std::string, at::Tensor>> lossParams;
+  for (size_t i = 0; i < losses.size(); ++i) {
+    for (const auto& [name, t] : losses[i]->parameters()) {
+      lossParams.emplace_back("losses." + std::to_string(i) + "." + name, t);
+      params.emplace_back(lossParams.back().first, t, BertEncoder::decays(name));
+    }
+  }
   optimizer_ = std::make_unique<AdamW>(std::move(params), spec.optimizer);
+  lossParams_ = std::move(lossParams);
   spec_ = spec;
   losses_ = std::move(losses);
   scaler_ = GradScaler();
@@ -108,6 +132,7 @@ StagedLoss SentenceEncoder::stageLoss(const PackedBatch& packed, const LossBatch
   auto embedder = std::make_shared<MicroBatchEmbedder>(
       batch.texts, packed, numColumns, [this, training](const PackedBatch& b) { return embed(b, training, spec_->precision); },
       [this](const PackedTexts& t) { return pack(t); }, device_, spec_->precision);
+  embedder->setLayersForward([this, training](const PackedBatch& b) { return embedLayers(b, training, spec_->precision); });
   StagedLoss staged = losses_[batch.lossIndex]->stage(*embedder, labels);
   // A multi-forward loss re-embeds in its backward: the embedder lives as long as the backward does.
   staged.backward = [embedder, backward = std::move(staged.backward)](const at::Tensor& gradOutput) { backward(gradOutput); };
@@ -115,10 +140,16 @@ StagedLoss SentenceEncoder::stageLoss(const PackedBatch& packed, const LossBatch
 }
 
 void SentenceEncoder::zeroGrad() {
-  for (const auto& p : encoder_.parameters()) {
+  for (const auto& p : trainableParameters()) {
     at::Tensor t = p.second;
     t.mutable_grad().reset();
   }
+}
+
+std::vector<std::pair<std::string, at::Tensor>> SentenceEncoder::trainableParameters() const {
+  std::vector<std::pair<std::string, at::Tensor>> all = encoder_.parameters();
+  all.insert(all.end(), lossParams_.begin(), lossParams_.end());
+  return all;
 }
 
 TrainStepResult SentenceEncoder::trainStep(const TrainStepRequest& r) {
@@ -147,14 +178,24 @@ TrainStepResult SentenceEncoder::trainStep(const TrainStepRequest& r) {
     for (const auto& p : encoder_.parameters()) {
       if (p.second.grad().defined()) grads.push_back(p.second.grad());
     }
+    // A loss's own parameters (SoftmaxLoss' head) step with the encoder but stay out of the reported norm
+    // and the clipping, as the HF Trainer clips model.parameters() only.
+    std::vector<at::Tensor> lossGrads;
+    for (const auto& p : lossParams_) {
+      if (p.second.grad().defined()) lossGrads.push_back(p.second.grad());
+    }
     at::NoGradGuard noGrad;
     if (fp16) {
       for (auto& g : grads) g.mul_(1.0 / scaler_.scale());
+      for (auto& g : lossGrads) g.mul_(1.0 / scaler_.scale());
     }
     std::vector<at::Tensor> norms;
     for (const auto& g : grads) norms.push_back(g.norm(2));
     at::Tensor total = norms.empty() ? at::zeros({}, at::kFloat) : at::stack(norms).norm(2);
     result.gradNorm = total.item<double>();
+    bool lossGradsFinite = true;
+    for (const auto& g : lossGrads) lossGradsFinite = lossGradsFinite && g.isfinite().all().item<bool>();
+    if (!lossGradsFinite && std::isfinite(result.gradNorm)) result.gradNorm = std::numeric_limits<double>::infinity();
     if (!std::isfinite(result.gradNorm)) {
       zeroGrad();
       if (fp16) {  // the dynamic loss scale overflowed: skip this step and retry smaller, as GradScaler does
@@ -182,7 +223,7 @@ LossAndGradients SentenceEncoder::lossAndGradients(const LossBatch& request) {
   PackedBatch batch = pack(request.texts);
   // trainStep's path (Loss::stage, backward into .grad), with the accumulated gradients set aside
   // meanwhile and put back after, so that they and the optimizer are left as they were.
-  const auto& params = encoder_.parameters();
+  const auto params = trainableParameters();
   std::vector<at::Tensor> accumulated;
   for (const auto& p : params) accumulated.push_back(p.second.grad());
   auto restore = [&] {
@@ -237,6 +278,8 @@ void SentenceEncoder::saveTrainingState(const std::string& path) const {
     state["rng.cuda"] = cuda.get_state();
   }
   state["grad_scaler.scale"] = at::full({}, scaler_.scale(), at::kFloat);
+  // A loss's own parameters are not in the saved model (as in sentence-transformers): they resume from here.
+  for (const auto& [name, t] : lossParams_) state[name] = t.detach().to(at::kCPU).contiguous();
   writeSafetensors(path, state);
 }
 
@@ -245,7 +288,16 @@ void SentenceEncoder::loadTrainingState(const std::string& path) {
   TensorMap state = readSafetensors(path);
   auto cpuState = state.find("rng.cpu");
   TORCH_CHECK(cpuState != state.end() && cpuState->second.scalar_type() == at::kByte, path, ": missing rng.cpu (U8)");
+  for (const auto& [name, t] : lossParams_) {
+    auto saved = state.find(name);
+    TORCH_CHECK(saved != state.end(), path, ": missing ", name, ", a parameter of the loss (was the checkpoint trained with another loss?)");
+    TORCH_CHECK(saved->second.sizes() == t.sizes(), path, ": ", name, " has shape ", saved->second.sizes(), " but the loss has ", t.sizes());
+  }
   optimizer_->loadState(state, path);
+  {
+    at::NoGradGuard noGrad;
+    for (auto& [name, t] : lossParams_) t.copy_(state.at(name));
+  }
   {
     at::Generator cpu = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(cpu.mutex());

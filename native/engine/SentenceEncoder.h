@@ -95,6 +95,11 @@ class SentenceEncoder {
   PackedBatch pack(const PackedTexts& texts) const;
   /** Pooled (and normalized) fp32 embeddings; autocast applies to the encoder only. */
   at::Tensor embed(const PackedBatch& batch, bool training, Precision precision) const;
+  /** The same for every hidden state of one forward (embedding output first, the last layer's last), for a
+   *  loss that asks for them (BatchEmbedder::embedAllLayers): one pooling per layer, only then. */
+  std::vector<at::Tensor> embedLayers(const PackedBatch& batch, bool training, Precision precision) const;
+  /** The encoder's parameters, then every loss's own (lossParams_). */
+  std::vector<std::pair<std::string, at::Tensor>> trainableParameters() const;
   /** The batch's loss through Loss::stage, which every engine call goes through: a plain loss gets one
    *  forward of all texts, a multi-forward loss (GradCache, a guide model) drives the encoder itself
    *  through a MicroBatchEmbedder. Its backward must run before `packed` and `batch` go. */
@@ -108,6 +113,8 @@ class SentenceEncoder {
   bool normalize_;
   std::optional<TrainingSpec> spec_;
   std::vector<std::unique_ptr<Loss>> losses_;
+  /** The losses' own parameters (Loss::parameters), as "losses.<i>.<name>": optimised, in the training state, not saved with the model. */
+  std::vector<std::pair<std::string, at::Tensor>> lossParams_;
   std::unique_ptr<AdamW> optimizer_;
   GradScaler scaler_;
 };

@@ -9,15 +9,25 @@ tokenizer) and a list of cases, each:
              resolved to those objects (util = sentence_transformers.util, losses = its loss module).
   texts      [[column 0 texts], [column 1 texts], ...]
   labels     [numbers] or null
-Writes to --out DIR: grads_<name>.safetensors (d loss / d parameter of every encoder parameter) and
-result.json: {cases: [{name, loss, ids: [[token ids of each text, column-major]]}]}.
+  lossSeed   optional: torch.manual_seed(lossSeed) right before the loss is built (its own parameters,
+             e.g. SoftmaxLoss' classifier, are drawn then, as the engine draws them after manualSeed)
+  lossParameters  optional {name: nested list}: values for the loss's own parameters, by their name in the
+             loss module (e.g. "classifier.weight", "loss.classifier.weight" under a modifier)
+  randomSamples   optional [[indices], ...]: what each call of random.sample returns while the loss runs (the
+             modifiers' layer and dim choices), in call order; every entry must be used
+Writes to --out DIR: grads_<name>.safetensors (d loss / d parameter of every encoder parameter, and of
+the loss's own parameters as the engine names them: "losses.0.<name in the loss module>") and
+result.json: {cases: [{name, loss, ids: [[token ids of each text, column-major]], sampleCalls}]}
+(sampleCalls: [population size, k] of each random.sample call).
 Dropout is 0 in the model's config, so both engines compute the same function.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import random
 import warnings
 
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -76,6 +86,39 @@ def encoder_params(model: SentenceTransformer) -> dict[str, torch.nn.Parameter]:
     return {n: p for n, p in model[0].auto_model.named_parameters() if not n.startswith("pooler.")}
 
 
+def loss_params(loss_fn: torch.nn.Module) -> dict[str, torch.nn.Parameter]:
+    # The loss module holds the model too (as .model, or inner.model): its own parameters are the rest.
+    return {n: p for n, p in loss_fn.named_parameters() if not n.startswith("model.") and ".model." not in n}
+
+
+@contextlib.contextmanager
+def scripted_random_sample(samples: list[list[int]] | None, calls: list[list[int]]):
+    """random.sample returns the given index lists in order (the modifiers sample indices of range(n))."""
+    if samples is None:
+        yield
+        return
+    queue = [list(s) for s in samples]
+    original = random.sample
+
+    def sample(population, k):
+        population = list(population)
+        calls.append([len(population), k])
+        if not queue:
+            raise RuntimeError(f"random.sample called more often than the case's randomSamples give ({len(samples)})")
+        chosen = queue.pop(0)
+        if len(chosen) != k or any(i not in population for i in chosen):
+            raise RuntimeError(f"randomSamples entry {chosen} is not {k} of {population}")
+        return chosen
+
+    random.sample = sample
+    try:
+        yield
+        if queue:
+            raise RuntimeError(f"{len(queue)} randomSamples entries were never drawn")
+    finally:
+        random.sample = original
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", required=True)
@@ -90,17 +133,25 @@ def main() -> None:
         torch.manual_seed(case.get("seed", 0))
         model = build_st(spec["modelDir"], spec["maxSeqLength"], case["pooling"], case["normalize"])
         model.train()
+        if case.get("lossSeed") is not None:
+            torch.manual_seed(case["lossSeed"])
         loss_fn = make_loss(model, case["loss"])
+        own = loss_params(loss_fn)
+        with torch.no_grad():
+            for name, value in (case.get("lossParameters") or {}).items():
+                own[name].copy_(torch.tensor(value, dtype=own[name].dtype))
         features = [model.preprocess(col) for col in case["texts"]]
         labels = None if case.get("labels") is None else torch.tensor(case["labels"])
         model.zero_grad(set_to_none=True)
-        loss = loss_fn(features, labels)
+        sample_calls: list[list[int]] = []
+        with scripted_random_sample(case.get("randomSamples"), sample_calls):
+            loss = loss_fn(features, labels)
         loss.backward()
-        params = encoder_params(model)
+        params = {**encoder_params(model), **{f"losses.0.{n}": p for n, p in own.items()}}
         grads = {n: (p.grad if p.grad is not None else torch.zeros_like(p)).detach().contiguous() for n, p in params.items()}
         save_file(grads, os.path.join(args.out, f"grads_{case['name']}.safetensors"))
         ids = [t for col in case["texts"] for t in token_ids(model, col)]
-        results.append(dict(name=case["name"], loss=loss.item(), ids=ids))
+        results.append(dict(name=case["name"], loss=loss.item(), ids=ids, sampleCalls=sample_calls))
     with open(os.path.join(args.out, "result.json"), "w", encoding="utf8") as f:
         json.dump(dict(cases=results, torch=torch.__version__), f)
 

@@ -29,6 +29,14 @@ export interface LossParityCase {
   /** texts[c][row] */
   texts: string[][];
   labels?: number[];
+  /** Seeds LibTorch's generator before configureTraining and torch's before ST's loss is built: the loss's own
+   *  parameters (SoftmaxLoss' classifier) are drawn from it on both sides. */
+  lossSeed?: number;
+  /** Values of the loss's own parameters for sentence-transformers' side, by their name in its loss module
+   *  (the engine's side gets them through its spec). */
+  lossParameters?: Record<string, number[] | number[][]>;
+  /** What each random.sample call returns on sentence-transformers' side (the engine's spec fixes the same choice). */
+  randomSamples?: number[][];
 }
 
 export interface LossParityResult {
@@ -36,6 +44,8 @@ export interface LossParityResult {
   lossErr: number;
   worstGradErr: number;
   worstGradName: string;
+  /** [population, k] of each random.sample call sentence-transformers made. */
+  sampleCalls: number[][];
   report: string;
 }
 
@@ -50,15 +60,21 @@ export async function runLossParity(cases: LossParityCase[], label = 'losses'): 
   const casesFile = path.join(dir, 'cases.json');
   fs.writeFileSync(casesFile, JSON.stringify({
     modelDir: path.join(ref.dir, 'model'), maxSeqLength: 48,
-    cases: cases.map((c) => ({ name: c.name, pooling: c.pooling, normalize: c.normalize, loss: c.st, texts: c.texts, labels: c.labels ?? null })),
+    cases: cases.map((c) => ({
+      name: c.name, pooling: c.pooling, normalize: c.normalize, loss: c.st, texts: c.texts, labels: c.labels ?? null,
+      lossSeed: c.lossSeed ?? null, lossParameters: c.lossParameters ?? null, randomSamples: c.randomSamples ?? null,
+    })),
   }));
   runPython('loss_reference.py', ['--cases', casesFile, '--out', dir]);
-  const result = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8')) as { cases: { name: string; loss: number; ids: number[][] }[] };
+  const result = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8')) as {
+    cases: { name: string; loss: number; ids: number[][]; sampleCalls: number[][] }[];
+  };
   const out: LossParityResult[] = [];
   for (const [i, c] of cases.entries()) {
     const want = result.cases[i];
     const enc = new (loadAddon().NativeEncoder)({ configJson: ref.configJson, pooling: c.pooling, normalize: c.normalize, device: 'cpu' });
     await enc.loadWeights(ref.weightsPath);
+    if (c.lossSeed !== undefined) loadAddon().manualSeed(c.lossSeed);
     enc.configureTraining({ losses: [c.spec], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
     const { loss, gradients } = await enc.lossAndGradients({
       texts: pack(want.ids), numColumns: c.texts.length, labels: c.labels ? Float32Array.from(c.labels) : undefined,
@@ -67,7 +83,11 @@ export async function runLossParity(cases: LossParityCase[], label = 'losses'): 
     const total = norm(Object.values(gradients).flatMap((g) => Array.from(g)));
     let worst = 0;
     let worstName = '';
-    for (const name of enc.parameterNames()) {
+    // Every encoder parameter and every parameter the loss owns ("losses.0.<name>"), on both sides.
+    const names = [...new Set([...enc.parameterNames(), ...Object.keys(gradients)])];
+    const missingNames = [...names.filter((n) => !expected[n]), ...Object.keys(expected).filter((n) => !gradients[n])];
+    if (missingNames.length) throw new Error(`${c.name}: gradients on one side only: ${missingNames.join(', ')}`);
+    for (const name of names) {
       const w = expected[name].data as Float32Array;
       if (analyticallyZeroGradient(name)) {
         // Noise below 1e-7 of the total gradient on both sides is all that can be asked of it.
@@ -80,7 +100,7 @@ export async function runLossParity(cases: LossParityCase[], label = 'losses'): 
     }
     const lossErr = Math.abs(loss - want.loss) / Math.max(Math.abs(want.loss), 1e-12);
     out.push({
-      name: c.name, lossErr, worstGradErr: worst, worstGradName: worstName,
+      name: c.name, lossErr, worstGradErr: worst, worstGradName: worstName, sampleCalls: want.sampleCalls,
       report: `${c.name}: loss ${loss.toPrecision(8)} vs ${want.loss.toPrecision(8)} (rel ${lossErr.toExponential(2)}), worst grad rel err ${worst.toExponential(2)} (${worstName})`,
     });
   }

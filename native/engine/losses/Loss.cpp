@@ -10,6 +10,10 @@ StagedLoss Loss::stage(BatchEmbedder& embedder, const at::Tensor& labels) const 
   return {value, [value](const at::Tensor& gradOutput) { value.backward(gradOutput); }};
 }
 
+std::vector<std::vector<at::Tensor>> BatchEmbedder::embedAllLayers() {
+  TORCH_CHECK(false, "this encoder cannot give the embeddings of every layer");
+}
+
 void requireColumns(const Loss& loss, const LossInputs& in, int64_t min, int64_t max, const std::string& what) {
   const auto n = static_cast<int64_t>(in.columns.size());
   TORCH_CHECK(n >= min && (max < 0 || n <= max), loss.name(), " needs ", what, ", got ", n, " input column(s)");

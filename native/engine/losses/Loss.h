@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "PackedBatch.h"
@@ -26,6 +27,10 @@ namespace embedforge {
 struct LossInputs {
   std::vector<at::Tensor> columns;
   at::Tensor labels;
+  /** Given only to a loss that asks for it (AdaptiveLayerLoss, through BatchEmbedder::embedAllLayers):
+   *  layers[l][c] is column c pooled (and normalized) from hidden state l, l = 0 the embedding layer's
+   *  output ... l = numLayers the last layer's (equal to columns). Empty otherwise. */
+  std::vector<std::vector<at::Tensor>> layers;
 
   int64_t batchSize() const { return columns.empty() ? 0 : columns[0].size(0); }
   int64_t dim() const { return columns.empty() ? 0 : columns[0].size(1); }
@@ -42,6 +47,9 @@ class BatchEmbedder {
   virtual int64_t rows() const = 0;
   /** Every column in one training-mode forward with autograd: (rows, D) fp32 each, as compute() gets them. */
   virtual std::vector<at::Tensor> embedAll() = 0;
+  /** Every column pooled from every hidden state in one forward: [layer][column] (rows, D), layer 0 the
+   *  embedding layer's output, the last equal to embedAll()'s (LossInputs::layers). Costs one pooling per layer. */
+  virtual std::vector<std::vector<at::Tensor>> embedAllLayers();
   /**
    * Rows [begin, end) of one column, training mode, (end - begin, D) fp32. withGrad false: no autograd
    * graph, and the RNG state this forward starts from is kept for the range; withGrad true, after such
@@ -76,6 +84,13 @@ class Loss {
    * through the autograd graph. Losses that need more than one forward override it (GradCache.h).
    */
   virtual StagedLoss stage(BatchEmbedder& embedder, const at::Tensor& labels) const;
+  /**
+   * Trainable tensors the loss owns (SoftmaxLoss' classifier), leaves with requires_grad on the encoder's
+   * device, named as in sentence-transformers' loss module ("classifier.weight"; a modifier prefixes its
+   * inner loss's with "loss."). The engine optimises them with the encoder and keeps them in the training
+   * state; they are not part of the saved model, as in sentence-transformers.
+   */
+  virtual std::vector<std::pair<std::string, at::Tensor>> parameters() const { return {}; }
 };
 
 /** Throws "<loss> needs <what>, got N input column(s)" unless min <= numColumns <= max (max < 0: no limit). */

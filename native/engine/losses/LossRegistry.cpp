@@ -10,6 +10,8 @@ namespace embedforge {
 std::unique_ptr<Loss> makeMultipleNegativesRankingLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeMultipleNegativesSymmetricRankingLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeMatryoshkaLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeSoftmaxLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeAdaptiveLayerLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeCachedMultipleNegativesRankingLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeCachedMultipleNegativesSymmetricRankingLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeMegaBatchMarginLoss(const LossSpec&, const LossContext&);
@@ -21,6 +23,8 @@ const std::map<std::string, LossFactory>& registry() {
       {"MultipleNegativesRankingLoss", makeMultipleNegativesRankingLoss},
       {"MultipleNegativesSymmetricRankingLoss", makeMultipleNegativesSymmetricRankingLoss},
       {"MatryoshkaLoss", makeMatryoshkaLoss},
+      {"SoftmaxLoss", makeSoftmaxLoss},
+      {"AdaptiveLayerLoss", makeAdaptiveLayerLoss},
       {"CachedMultipleNegativesRankingLoss", makeCachedMultipleNegativesRankingLoss},
       {"CachedMultipleNegativesSymmetricRankingLoss", makeCachedMultipleNegativesSymmetricRankingLoss},
       {"MegaBatchMarginLoss", makeMegaBatchMarginLoss},

@@ -1,6 +1,8 @@
 // Loss name -> construction. One entry per loss file in this folder; createLoss is the only place
 // that knows every loss, and a modifier builds its inner loss through it.
 #pragma once
+#include <c10/core/Device.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -16,6 +18,8 @@ struct LossContext {
   int64_t embeddingDim = 0;
   /** The model's vocab_size (a GIST guide embeds the model's token ids, so it must match). */
   int64_t vocabSize = 0;
+  /** Where a loss's own parameters live (Loss::parameters). */
+  at::Device device = at::kCPU;
 };
 
 using LossFactory = std::unique_ptr<Loss> (*)(const LossSpec&, const LossContext&);

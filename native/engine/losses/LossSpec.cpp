@@ -20,6 +20,11 @@ const JsonValue& LossSpec::get(const std::string& key, JsonValue::Kind kind, con
   return *v;
 }
 
+bool LossSpec::has(const std::string& key) const {
+  const JsonValue* v = json_.find(key);
+  return v && v->kind != JsonValue::Kind::Null;
+}
+
 double LossSpec::number(const std::string& key) const {
   double v = get(key, JsonValue::Kind::Number, "a number").number;
   TORCH_CHECK(std::isfinite(v), name_, ": option \"", key, "\" must be finite, got ", v);

@@ -15,6 +15,8 @@ class LossSpec {
   explicit LossSpec(JsonValue json);
 
   const std::string& name() const { return name_; }
+  /** Whether an optional option is present (and not null). */
+  bool has(const std::string& key) const;
   double number(const std::string& key) const;
   int64_t integer(const std::string& key) const;
   bool boolean(const std::string& key) const;
