@@ -14,6 +14,14 @@
 export type Device = 'cpu' | 'cuda';
 export type PoolingMode = 'cls' | 'mean' | 'max' | 'lasttoken';
 export type SimilarityFunction = 'cosine' | 'dot';
+/** sentence-transformers' BatchHardTripletLossDistanceFunction (the batch triplet losses). */
+export type BatchDistanceMetric = 'cosine_distance' | 'euclidean_distance';
+/** sentence-transformers' TripletDistanceMetric members, lower-cased. */
+export type TripletDistanceMetric = 'cosine' | 'euclidean' | 'manhattan';
+/** sentence-transformers' SiameseDistanceMetric members (the contrastive losses), lower-cased. */
+export type SiameseDistanceMetric = 'euclidean' | 'manhattan' | 'cosine_distance';
+/** CoSENTLoss' similarity_fct: util.pairwise_cos_sim / _dot_score / _euclidean_sim / _manhattan_sim / _angle_sim. */
+export type PairwiseSimilarity = 'cosine' | 'dot' | 'euclidean' | 'manhattan' | 'angle';
 export type Precision = 'fp32' | 'bf16' | 'fp16';
 
 export interface PackedTexts {
@@ -64,7 +72,14 @@ export type LossSpec =
   | {
     name: 'AdaptiveLayerLoss'; loss: LossSpec; nLayersPerStep: number; lastLayerWeight: number; priorLayersWeight: number;
     klDivWeight: number; klTemperature: number; layerWeighting: 'uniform' | 'log' | 'linear'; sampledLayers?: number[];
-  };
+  }
+  /** Triplet losses over one sentence column with class labels (margin hinge; the soft-margin one has none). */
+  | { name: 'BatchAllTripletLoss'; distanceMetric: BatchDistanceMetric; margin: number }
+  | { name: 'BatchHardTripletLoss'; distanceMetric: BatchDistanceMetric; margin: number }
+  | { name: 'BatchSemiHardTripletLoss'; distanceMetric: BatchDistanceMetric; margin: number }
+  | { name: 'BatchHardSoftMarginTripletLoss'; distanceMetric: BatchDistanceMetric }
+  /** relu(dist(anchor, positive) - dist(anchor, negative) + tripletMargin), averaged. */
+  | { name: 'TripletLoss'; distanceMetric: TripletDistanceMetric; tripletMargin: number };
 
 /** One micro-batch of a loss: numColumns * B texts, column-major, and the rows' labels when the data has a label/score column. */
 export interface LossBatch {

@@ -10,3 +10,8 @@ export { MatryoshkaLoss, type MatryoshkaOptions } from './MatryoshkaLoss';
 export { SoftmaxLoss, type SoftmaxLossOptions } from './SoftmaxLoss';
 export { AdaptiveLayerLoss, type AdaptiveLayerOptions, type LayerWeighting } from './AdaptiveLayerLoss';
 export { Matryoshka2dLoss, type Matryoshka2dOptions } from './Matryoshka2dLoss';
+export { BatchHardTripletLoss, type BatchTripletLossOptions } from './BatchHardTripletLoss';
+export { BatchAllTripletLoss } from './BatchAllTripletLoss';
+export { BatchHardSoftMarginTripletLoss, type BatchHardSoftMarginTripletLossOptions } from './BatchHardSoftMarginTripletLoss';
+export { BatchSemiHardTripletLoss } from './BatchSemiHardTripletLoss';
+export { TripletLoss, type TripletLossOptions } from './TripletLoss';

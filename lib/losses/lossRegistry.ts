@@ -13,6 +13,11 @@ import { MultipleNegativesSymmetricRankingLoss } from './MultipleNegativesSymmet
 import { CachedMultipleNegativesRankingLoss } from './CachedMultipleNegativesRankingLoss';
 import { CachedMultipleNegativesSymmetricRankingLoss } from './CachedMultipleNegativesSymmetricRankingLoss';
 import { MegaBatchMarginLoss } from './MegaBatchMarginLoss';
+import { BatchAllTripletLoss } from './BatchAllTripletLoss';
+import { BatchHardTripletLoss } from './BatchHardTripletLoss';
+import { BatchHardSoftMarginTripletLoss } from './BatchHardSoftMarginTripletLoss';
+import { BatchSemiHardTripletLoss } from './BatchSemiHardTripletLoss';
+import { TripletLoss } from './TripletLoss';
 
 const LOSSES: Record<string, (options: LossOptions) => Loss> = {
   MultipleNegativesRankingLoss: MultipleNegativesRankingLoss.fromConfig,
@@ -24,6 +29,11 @@ const LOSSES: Record<string, (options: LossOptions) => Loss> = {
   SoftmaxLoss: SoftmaxLoss.fromConfig,
   AdaptiveLayerLoss: AdaptiveLayerLoss.fromConfig,
   Matryoshka2dLoss: Matryoshka2dLoss.fromConfig,
+  BatchAllTripletLoss: BatchAllTripletLoss.fromConfig,
+  BatchHardTripletLoss: BatchHardTripletLoss.fromConfig,
+  BatchHardSoftMarginTripletLoss: BatchHardSoftMarginTripletLoss.fromConfig,
+  BatchSemiHardTripletLoss: BatchSemiHardTripletLoss.fromConfig,
+  TripletLoss: TripletLoss.fromConfig,
 };
 
 export const lossNames = (): string[] => Object.keys(LOSSES);

@@ -15,6 +15,11 @@ std::unique_ptr<Loss> makeAdaptiveLayerLoss(const LossSpec&, const LossContext&)
 std::unique_ptr<Loss> makeCachedMultipleNegativesRankingLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeCachedMultipleNegativesSymmetricRankingLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeMegaBatchMarginLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeBatchAllTripletLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeBatchHardTripletLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeBatchHardSoftMarginTripletLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeBatchSemiHardTripletLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeTripletLoss(const LossSpec&, const LossContext&);
 
 namespace {
 
@@ -28,6 +33,11 @@ const std::map<std::string, LossFactory>& registry() {
       {"CachedMultipleNegativesRankingLoss", makeCachedMultipleNegativesRankingLoss},
       {"CachedMultipleNegativesSymmetricRankingLoss", makeCachedMultipleNegativesSymmetricRankingLoss},
       {"MegaBatchMarginLoss", makeMegaBatchMarginLoss},
+      {"BatchAllTripletLoss", makeBatchAllTripletLoss},
+      {"BatchHardTripletLoss", makeBatchHardTripletLoss},
+      {"BatchHardSoftMarginTripletLoss", makeBatchHardSoftMarginTripletLoss},
+      {"BatchSemiHardTripletLoss", makeBatchSemiHardTripletLoss},
+      {"TripletLoss", makeTripletLoss},
   };
   return table;
 }
