@@ -79,7 +79,15 @@ export type LossSpec =
   | { name: 'BatchSemiHardTripletLoss'; distanceMetric: BatchDistanceMetric; margin: number }
   | { name: 'BatchHardSoftMarginTripletLoss'; distanceMetric: BatchDistanceMetric }
   /** relu(dist(anchor, positive) - dist(anchor, negative) + tripletMargin), averaged. */
-  | { name: 'TripletLoss'; distanceMetric: TripletDistanceMetric; tripletMargin: number };
+  | { name: 'TripletLoss'; distanceMetric: TripletDistanceMetric; tripletMargin: number }
+  /** Pairs labelled 1/0: squared distance, or squared hinge below margin; all pairs, or the hard ones (Online). */
+  | { name: 'ContrastiveLoss'; distanceMetric: SiameseDistanceMetric; margin: number; sizeAverage: boolean }
+  | { name: 'OnlineContrastiveLoss'; distanceMetric: SiameseDistanceMetric; margin: number }
+  /** Pairs with a float score: the pair's cosine regressed onto it. */
+  | { name: 'CosineSimilarityLoss'; lossFct: 'MSELoss' | 'L1Loss'; cosScoreTransformation: 'Identity' }
+  /** Pairs with a float score: every two pairs ranked by score (CoSENT); AnglELoss with the angle score. */
+  | { name: 'CoSENTLoss'; scale: number; similarity: PairwiseSimilarity }
+  | { name: 'AnglELoss'; scale: number };
 
 /** One micro-batch of a loss: numColumns * B texts, column-major, and the rows' labels when the data has a label/score column. */
 export interface LossBatch {

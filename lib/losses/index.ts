@@ -15,3 +15,8 @@ export { BatchAllTripletLoss } from './BatchAllTripletLoss';
 export { BatchHardSoftMarginTripletLoss, type BatchHardSoftMarginTripletLossOptions } from './BatchHardSoftMarginTripletLoss';
 export { BatchSemiHardTripletLoss } from './BatchSemiHardTripletLoss';
 export { TripletLoss, type TripletLossOptions } from './TripletLoss';
+export { ContrastiveLoss, type ContrastiveLossOptions } from './ContrastiveLoss';
+export { OnlineContrastiveLoss, type OnlineContrastiveLossOptions } from './OnlineContrastiveLoss';
+export { CosineSimilarityLoss, type CosineSimilarityLossOptions } from './CosineSimilarityLoss';
+export { CoSENTLoss, type CoSENTLossOptions } from './CoSENTLoss';
+export { AnglELoss, type AnglELossOptions } from './AnglELoss';

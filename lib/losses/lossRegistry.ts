@@ -18,6 +18,11 @@ import { BatchHardTripletLoss } from './BatchHardTripletLoss';
 import { BatchHardSoftMarginTripletLoss } from './BatchHardSoftMarginTripletLoss';
 import { BatchSemiHardTripletLoss } from './BatchSemiHardTripletLoss';
 import { TripletLoss } from './TripletLoss';
+import { ContrastiveLoss } from './ContrastiveLoss';
+import { OnlineContrastiveLoss } from './OnlineContrastiveLoss';
+import { CosineSimilarityLoss } from './CosineSimilarityLoss';
+import { CoSENTLoss } from './CoSENTLoss';
+import { AnglELoss } from './AnglELoss';
 
 const LOSSES: Record<string, (options: LossOptions) => Loss> = {
   MultipleNegativesRankingLoss: MultipleNegativesRankingLoss.fromConfig,
@@ -34,6 +39,11 @@ const LOSSES: Record<string, (options: LossOptions) => Loss> = {
   BatchHardSoftMarginTripletLoss: BatchHardSoftMarginTripletLoss.fromConfig,
   BatchSemiHardTripletLoss: BatchSemiHardTripletLoss.fromConfig,
   TripletLoss: TripletLoss.fromConfig,
+  ContrastiveLoss: ContrastiveLoss.fromConfig,
+  OnlineContrastiveLoss: OnlineContrastiveLoss.fromConfig,
+  CosineSimilarityLoss: CosineSimilarityLoss.fromConfig,
+  CoSENTLoss: CoSENTLoss.fromConfig,
+  AnglELoss: AnglELoss.fromConfig,
 };
 
 export const lossNames = (): string[] => Object.keys(LOSSES);

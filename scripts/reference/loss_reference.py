@@ -6,7 +6,8 @@ tokenizer) and a list of cases, each:
   pooling    cls | mean | max | lasttoken;  normalize: bool
   loss       {"class": "<sentence-transformers loss class>", "kwargs": {...}, "loss": {<inner, for modifiers>}}
              kwargs values written "@util.cos_sim", "@losses.TripletDistanceMetric.EUCLIDEAN", ... are
-             resolved to those objects (util = sentence_transformers.util, losses = its loss module).
+             resolved to those objects (util = sentence_transformers.util, losses = its loss module,
+             torch); a trailing "()" calls the object ("@torch.nn.L1Loss()" is an instance).
   texts      [[column 0 texts], [column 1 texts], ...]
   labels     [numbers] or null
   lossSeed   optional: torch.manual_seed(lossSeed) right before the loss is built (its own parameters,
@@ -40,16 +41,17 @@ from sentence_transformers.base.modules import Normalize, Transformer  # noqa: E
 from sentence_transformers.sentence_transformer import losses  # noqa: E402
 from sentence_transformers.sentence_transformer.modules import Pooling  # noqa: E402
 
-NAMESPACES = {"util": util, "losses": losses}
+NAMESPACES = {"util": util, "losses": losses, "torch": torch}
 
 
 def resolve(value):
     if isinstance(value, str) and value.startswith("@"):
-        head, *rest = value[1:].split(".")
+        path, call = (value[1:-2], True) if value.endswith("()") else (value[1:], False)
+        head, *rest = path.split(".")
         obj = NAMESPACES[head]
         for part in rest:
             obj = getattr(obj, part)
-        return obj
+        return obj() if call else obj
     if isinstance(value, list):
         return [resolve(v) for v in value]
     if isinstance(value, dict):

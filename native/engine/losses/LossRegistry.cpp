@@ -20,6 +20,11 @@ std::unique_ptr<Loss> makeBatchHardTripletLoss(const LossSpec&, const LossContex
 std::unique_ptr<Loss> makeBatchHardSoftMarginTripletLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeBatchSemiHardTripletLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeTripletLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeContrastiveLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeOnlineContrastiveLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeCosineSimilarityLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeCoSENTLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeAnglELoss(const LossSpec&, const LossContext&);
 
 namespace {
 
@@ -38,6 +43,11 @@ const std::map<std::string, LossFactory>& registry() {
       {"BatchHardSoftMarginTripletLoss", makeBatchHardSoftMarginTripletLoss},
       {"BatchSemiHardTripletLoss", makeBatchSemiHardTripletLoss},
       {"TripletLoss", makeTripletLoss},
+      {"ContrastiveLoss", makeContrastiveLoss},
+      {"OnlineContrastiveLoss", makeOnlineContrastiveLoss},
+      {"CosineSimilarityLoss", makeCosineSimilarityLoss},
+      {"CoSENTLoss", makeCoSENTLoss},
+      {"AnglELoss", makeAnglELoss},
   };
   return table;
 }
