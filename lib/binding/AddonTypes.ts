@@ -45,6 +45,21 @@ export interface EncoderOptions {
  * Every option is spelled out here: the engine has no defaults of its own. Modifiers hold the loss
  * they wrap under `loss`.
  */
+/** The GIST losses' options; the guide is a BERT sentence-transformers folder that shares the model's tokenizer
+ *  (it embeds the model's token ids, in eval mode, without gradients). */
+export interface GistLossSpecOptions {
+  temperature: number;
+  marginStrategy: 'absolute' | 'relative';
+  margin: number;
+  contrastAnchors: boolean;
+  contrastPositives: boolean;
+  /** The guide's config.json text, model.safetensors path, pooling and Normalize module. */
+  guideConfigJson: string;
+  guideWeightsPath: string;
+  guidePooling: PoolingMode;
+  guideNormalize: boolean;
+}
+
 export type LossSpec =
   /** Cross-entropy of each anchor's similarities to every candidate (positives and negatives of the batch), times scale. */
   | { name: 'MultipleNegativesRankingLoss'; scale: number; similarity: SimilarityFunction }
@@ -54,6 +69,9 @@ export type LossSpec =
    *  call (no graph, then again with autograd and the cached gradients), and the loss in chunks of as many rows. */
   | { name: 'CachedMultipleNegativesRankingLoss'; scale: number; similarity: SimilarityFunction; miniBatchSize: number }
   | { name: 'CachedMultipleNegativesSymmetricRankingLoss'; scale: number; similarity: SimilarityFunction; miniBatchSize: number }
+  /** In-batch negatives whose false negatives a frozen guide model masks (GIST); the Cached one with GradCache. */
+  | ({ name: 'GISTEmbedLoss' } & GistLossSpecOptions)
+  | ({ name: 'CachedGISTEmbedLoss'; miniBatchSize: number } & GistLossSpecOptions)
   /** Hinge on each anchor's positive and its hardest in-batch negative; GradCache mini-batches when useMiniBatchedVersion. */
   | { name: 'MegaBatchMarginLoss'; positiveMargin: number; negativeMargin: number; useMiniBatchedVersion: boolean; miniBatchSize: number }
   /** The inner loss on embeddings truncated to each dim and renormalized, times its weight, summed.

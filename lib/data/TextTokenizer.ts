@@ -95,6 +95,11 @@ export class TextTokenizer {
     this.vocabSize = this.tokenizer.get_vocab(true).size;
   }
 
+  /** token -> id, added tokens included (Python's tokenizer.get_vocab()). */
+  vocab(): Map<string, number> {
+    return this.tokenizer.get_vocab(true);
+  }
+
   get cacheSize(): number {
     return this.cache.size;
   }

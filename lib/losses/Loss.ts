@@ -12,6 +12,12 @@ export interface LossData {
   describeRow?: (row: number) => string;
 }
 
+/** What a loss may check of the model it trains beyond its width (a SentenceTransformer fits). */
+export interface LossModel {
+  readonly maxSeqLength: number;
+  readonly tokenizer: { vocab(): Map<string, number> };
+}
+
 /**
  * A training objective. The math runs in C++ (native/engine/losses, one file per loss); the TypeScript
  * side holds sentence-transformers' name, options and defaults, checks that the data can feed the loss,
@@ -24,8 +30,9 @@ export interface Loss {
   toSpec(): LossSpec;
   /** Throws naming the loss, what it needs and what the data has, when the data cannot feed it. */
   checkData(data: LossData): void;
-  /** Throws when the model cannot feed the loss (e.g. a Matryoshka dim wider than the embedding). */
-  checkModel(embeddingDim: number): void;
+  /** Throws when the model cannot feed the loss (e.g. a Matryoshka dim wider than the embedding, a GIST guide
+   *  whose tokenizer differs from the model's). */
+  checkModel(embeddingDim: number, model?: LossModel): void;
   /** The loss's options in sentence-transformers' spelling, for the model card and logs. */
   configDict(): Record<string, unknown>;
 }

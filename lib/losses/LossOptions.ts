@@ -61,6 +61,14 @@ export class LossOptions {
     return hit;
   }
 
+  /** A non-empty string (e.g. a folder path), or undefined when absent. */
+  text(snake: string): string | undefined {
+    const v = this.get(snake);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string' || v === '') this.fail(snake, 'a non-empty string', v);
+    return v;
+  }
+
   numberList(snake: string): number[] | undefined {
     const v = this.get(snake);
     if (v === undefined || v === null) return undefined;

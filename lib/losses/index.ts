@@ -1,10 +1,13 @@
-export type { Loss, LossData } from './Loss';
+export type { Loss, LossData, LossModel } from './Loss';
 export { LossOptions, type LossConfig } from './LossOptions';
 export { lossFromConfig, lossNames } from './lossRegistry';
 export { MultipleNegativesRankingLoss, type RankingLossOptions } from './MultipleNegativesRankingLoss';
 export { MultipleNegativesSymmetricRankingLoss } from './MultipleNegativesSymmetricRankingLoss';
 export { CachedMultipleNegativesRankingLoss, type CachedRankingLossOptions } from './CachedMultipleNegativesRankingLoss';
 export { CachedMultipleNegativesSymmetricRankingLoss } from './CachedMultipleNegativesSymmetricRankingLoss';
+export { GISTEmbedLoss } from './GISTEmbedLoss';
+export { CachedGISTEmbedLoss, type CachedGistOptions } from './CachedGISTEmbedLoss';
+export { type GistOptions, type MarginStrategy } from './gistGuide';
 export { MegaBatchMarginLoss, type MegaBatchMarginOptions } from './MegaBatchMarginLoss';
 export { MatryoshkaLoss, type MatryoshkaOptions } from './MatryoshkaLoss';
 export { SoftmaxLoss, type SoftmaxLossOptions } from './SoftmaxLoss';

@@ -12,6 +12,8 @@ import { MultipleNegativesRankingLoss } from './MultipleNegativesRankingLoss';
 import { MultipleNegativesSymmetricRankingLoss } from './MultipleNegativesSymmetricRankingLoss';
 import { CachedMultipleNegativesRankingLoss } from './CachedMultipleNegativesRankingLoss';
 import { CachedMultipleNegativesSymmetricRankingLoss } from './CachedMultipleNegativesSymmetricRankingLoss';
+import { GISTEmbedLoss } from './GISTEmbedLoss';
+import { CachedGISTEmbedLoss } from './CachedGISTEmbedLoss';
 import { MegaBatchMarginLoss } from './MegaBatchMarginLoss';
 import { BatchAllTripletLoss } from './BatchAllTripletLoss';
 import { BatchHardTripletLoss } from './BatchHardTripletLoss';
@@ -29,6 +31,8 @@ const LOSSES: Record<string, (options: LossOptions) => Loss> = {
   MultipleNegativesSymmetricRankingLoss: MultipleNegativesSymmetricRankingLoss.fromConfig,
   CachedMultipleNegativesRankingLoss: CachedMultipleNegativesRankingLoss.fromConfig,
   CachedMultipleNegativesSymmetricRankingLoss: CachedMultipleNegativesSymmetricRankingLoss.fromConfig,
+  GISTEmbedLoss: GISTEmbedLoss.fromConfig,
+  CachedGISTEmbedLoss: CachedGISTEmbedLoss.fromConfig,
   MegaBatchMarginLoss: MegaBatchMarginLoss.fromConfig,
   MatryoshkaLoss: MatryoshkaLoss.fromConfig,
   SoftmaxLoss: SoftmaxLoss.fromConfig,

@@ -40,6 +40,9 @@ export interface CreateOptions extends LoadOptions {
 export class SentenceTransformer implements EmbeddingModel {
   /** Set by the trainer and shown in the model card. */
   modelCardData: ModelCardData = {};
+  /** The folder load() read this model from (null for a model created in memory): where a loss that runs
+   *  this model as a frozen guide (GISTEmbedLoss) reads its weights. */
+  loadedFrom: string | null = null;
 
   private constructor(
     readonly native: NativeEncoder,
@@ -70,6 +73,7 @@ export class SentenceTransformer implements EmbeddingModel {
     const model = new SentenceTransformer(native, tokenizer, device, info.config, info.pooling, info.normalize,
       info.maxSeqLength, info.doLowerCase, info.similarityFunction, info.transformerDir, info.sentenceTransformersConfig);
     model.modelCardData.baseModel = baseModelName(info.config, dir);
+    model.loadedFrom = dir;
     return model;
   }
 

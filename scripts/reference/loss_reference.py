@@ -10,6 +10,7 @@ tokenizer) and a list of cases, each:
              torch); a trailing "()" calls the object ("@torch.nn.L1Loss()" is an instance).
   texts      [[column 0 texts], [column 1 texts], ...]
   labels     [numbers] or null
+  guide      optional: a sentence-transformers folder, loaded as the kwarg "@guide" stands for (GIST's guide model)
   lossSeed   optional: torch.manual_seed(lossSeed) right before the loss is built (its own parameters,
              e.g. SoftmaxLoss' classifier, are drawn then, as the engine draws them after manualSeed)
   lossParameters  optional {name: nested list}: values for the loss's own parameters, by their name in the
@@ -44,7 +45,11 @@ from sentence_transformers.sentence_transformer.modules import Pooling  # noqa: 
 NAMESPACES = {"util": util, "losses": losses, "torch": torch}
 
 
-def resolve(value):
+def resolve(value, guide=None):
+    if value == "@guide":
+        if guide is None:
+            raise ValueError('a kwarg is "@guide" but the case names no guide folder')
+        return guide
     if isinstance(value, str) and value.startswith("@"):
         path, call = (value[1:-2], True) if value.endswith("()") else (value[1:], False)
         head, *rest = path.split(".")
@@ -53,9 +58,9 @@ def resolve(value):
             obj = getattr(obj, part)
         return obj() if call else obj
     if isinstance(value, list):
-        return [resolve(v) for v in value]
+        return [resolve(v, guide) for v in value]
     if isinstance(value, dict):
-        return {k: resolve(v) for k, v in value.items()}
+        return {k: resolve(v, guide) for k, v in value.items()}
     return value
 
 
@@ -67,13 +72,13 @@ def build_st(model_dir: str, max_seq_length: int, pooling: str, normalize: bool)
     return SentenceTransformer(modules=modules, device="cpu")
 
 
-def make_loss(model: SentenceTransformer, spec: dict) -> torch.nn.Module:
+def make_loss(model: SentenceTransformer, spec: dict, guide=None) -> torch.nn.Module:
     cls = getattr(losses, spec["class"])
-    kwargs = resolve(spec.get("kwargs", {}))
+    kwargs = resolve(spec.get("kwargs", {}), guide)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # deprecated classes are still the names users write
         if "loss" in spec:
-            return cls(model, make_loss(model, spec["loss"]), **kwargs)
+            return cls(model, make_loss(model, spec["loss"], guide), **kwargs)
         return cls(model, **kwargs)
 
 
@@ -89,8 +94,10 @@ def encoder_params(model: SentenceTransformer) -> dict[str, torch.nn.Parameter]:
 
 
 def loss_params(loss_fn: torch.nn.Module) -> dict[str, torch.nn.Parameter]:
-    # The loss module holds the model too (as .model, or inner.model): its own parameters are the rest.
-    return {n: p for n, p in loss_fn.named_parameters() if not n.startswith("model.") and ".model." not in n}
+    # The loss module holds the model too (as .model, or inner.model), and GIST's frozen guide (.guide): its own
+    # parameters are the rest.
+    held = ("model", "guide")
+    return {n: p for n, p in loss_fn.named_parameters() if not any(n.startswith(f"{h}.") or f".{h}." in n for h in held)}
 
 
 @contextlib.contextmanager
@@ -137,7 +144,8 @@ def main() -> None:
         model.train()
         if case.get("lossSeed") is not None:
             torch.manual_seed(case["lossSeed"])
-        loss_fn = make_loss(model, case["loss"])
+        guide = SentenceTransformer(case["guide"], device="cpu") if case.get("guide") else None
+        loss_fn = make_loss(model, case["loss"], guide)
         own = loss_params(loss_fn)
         with torch.no_grad():
             for name, value in (case.get("lossParameters") or {}).items():

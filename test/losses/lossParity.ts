@@ -41,6 +41,9 @@ export interface LossParityCase {
    *  last LayerNorm's bias, which shifts every embedding alike, under a translation-invariant loss (euclidean or
    *  manhattan distances of unnormalized embeddings). */
   analyticallyZero?: string[];
+  /** A sentence-transformers folder that the kwarg "@guide" stands for on sentence-transformers' side (GIST's
+   *  guide model); the engine's side names it in its spec. */
+  guide?: string;
 }
 
 export interface LossParityResult {
@@ -71,6 +74,7 @@ export async function runLossParity(cases: LossParityCase[], label = 'losses'): 
     cases: cases.map((c) => ({
       name: c.name, pooling: c.pooling, normalize: c.normalize, loss: c.st, texts: c.texts, labels: c.labels ?? null,
       lossSeed: c.lossSeed ?? null, lossParameters: c.lossParameters ?? null, randomSamples: c.randomSamples ?? null,
+      guide: c.guide ?? null,
     })),
   }));
   runPython('loss_reference.py', ['--cases', casesFile, '--out', dir]);

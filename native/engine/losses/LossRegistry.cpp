@@ -15,6 +15,8 @@ std::unique_ptr<Loss> makeAdaptiveLayerLoss(const LossSpec&, const LossContext&)
 std::unique_ptr<Loss> makeCachedMultipleNegativesRankingLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeCachedMultipleNegativesSymmetricRankingLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeMegaBatchMarginLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeGISTEmbedLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeCachedGISTEmbedLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeBatchAllTripletLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeBatchHardTripletLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeBatchHardSoftMarginTripletLoss(const LossSpec&, const LossContext&);
@@ -38,6 +40,8 @@ const std::map<std::string, LossFactory>& registry() {
       {"CachedMultipleNegativesRankingLoss", makeCachedMultipleNegativesRankingLoss},
       {"CachedMultipleNegativesSymmetricRankingLoss", makeCachedMultipleNegativesSymmetricRankingLoss},
       {"MegaBatchMarginLoss", makeMegaBatchMarginLoss},
+      {"GISTEmbedLoss", makeGISTEmbedLoss},
+      {"CachedGISTEmbedLoss", makeCachedGISTEmbedLoss},
       {"BatchAllTripletLoss", makeBatchAllTripletLoss},
       {"BatchHardTripletLoss", makeBatchHardTripletLoss},
       {"BatchHardSoftMarginTripletLoss", makeBatchHardSoftMarginTripletLoss},
