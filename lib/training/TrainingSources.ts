@@ -72,7 +72,7 @@ export class TrainingSources {
       const where = name ? `${role} "${name}" (${dataset.source})` : dataset.source;
       try {
         l.checkData({ ...columns, describeRow: (row) => dataset.describeRow(row) });
-        l.checkModel(model.embeddingDim);
+        l.checkModel(model.embeddingDim, model);
       } catch (e) {
         throw new Error(`${where}: ${(e as Error).message}`);
       }

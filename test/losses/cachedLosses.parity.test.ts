@@ -1,7 +1,8 @@
 /**
  * The GradCache losses (CachedMultipleNegativesRankingLoss, CachedMultipleNegativesSymmetricRankingLoss):
  * - loss and every gradient against sentence-transformers' own Cached* classes (rel <= 1e-4), with
- *   mini-batches that do not divide the batch, down to one text per forward;
+ *   mini-batches that do not divide the batch, down to one text per forward, and under MatryoshkaLoss (which
+ *   hands the loss embeddings of one forward: the same loss, without GradCache's memory saving);
  * - equal to the plain losses on the same batch (dropout 0), through lossAndGradients and through
  *   trainStep with gradient accumulation (the divisor reaches every mini-batch): same gradient norm,
  *   same weights after the step;
@@ -27,7 +28,7 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'cached (Gr
   const rows = legalRows(18);
   const column = (from: number, n: number, key: 'anchor' | 'positive') => rows.slice(from, from + n).map((r) => r[key]);
 
-  test('parity with sentence-transformers: uneven mini-batches, hard negatives, dot product, one text per forward', async () => {
+  test('parity with sentence-transformers: uneven mini-batches, hard negatives, dot product, one text per forward, under MatryoshkaLoss', async () => {
     const six = [column(0, 6, 'anchor'), column(0, 6, 'positive'), column(6, 6, 'positive')];
     const five = [column(12, 5, 'anchor'), column(12, 5, 'positive')];
     const cases: LossParityCase[] = [
@@ -43,6 +44,11 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'cached (Gr
       { name: 'cmnsrl_negatives_dot_mbs3', pooling: 'max', normalize: true, texts: six,
         st: { class: 'CachedMultipleNegativesSymmetricRankingLoss', kwargs: { scale: 2, similarity_fct: '@util.dot_score', mini_batch_size: 3 } },
         spec: { name: 'CachedMultipleNegativesSymmetricRankingLoss', scale: 2, similarity: 'dot', miniBatchSize: 3 } },
+      // A modifier hands the cached loss embeddings (one forward): the same loss, without GradCache's memory saving.
+      { name: 'matryoshka_cmnrl_mbs4', pooling: 'mean', normalize: false, texts: six,
+        st: { class: 'MatryoshkaLoss', kwargs: { matryoshka_dims: [32, 16] }, loss: { class: 'CachedMultipleNegativesRankingLoss', kwargs: { mini_batch_size: 4 } } },
+        spec: { name: 'MatryoshkaLoss', dims: [32, 16], weights: [1, 1],
+          loss: { name: 'CachedMultipleNegativesRankingLoss', scale: 20, similarity: 'cosine', miniBatchSize: 4 } } },
     ];
     const results = await runLossParity(cases, 'cached');
     console.log(`cached losses vs sentence-transformers:\n  ${results.map((r) => r.report).join('\n  ')}`);

@@ -11,12 +11,15 @@ import * as path from 'path';
 
 import { loadAddon } from '../../lib/binding/addon';
 import type { LossSpec } from '../../lib/binding/AddonTypes';
+import { Dataset } from '../../lib/data/Dataset';
 import { TextTokenizer } from '../../lib/data/TextTokenizer';
 import { CachedGISTEmbedLoss } from '../../lib/losses/CachedGISTEmbedLoss';
 import { GISTEmbedLoss } from '../../lib/losses/GISTEmbedLoss';
 import type { GistOptions } from '../../lib/losses/gistGuide';
 import { lossFromConfig } from '../../lib/losses/lossRegistry';
 import { readModelFolder } from '../../lib/models/ModelFolder';
+import { SentenceTransformer } from '../../lib/models/SentenceTransformer';
+import { TrainingSources } from '../../lib/training/TrainingSources';
 import { engineReference, pack } from '../engine/fixtures';
 import { cacheDir, describeIf, missing, repoRoot, runPython, tmpDir } from '../helpers/requirements';
 import { legalRows } from './lossTexts';
@@ -129,7 +132,7 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'GIST losse
     }
   });
 
-  test('config files: guide is a folder, options in snake_case; the spec names the guide\'s files', () => {
+  test('config files: guide is a folder, options in snake_case; the API: a SentenceTransformer loaded from one; the spec names its files', async () => {
     const loss = lossFromConfig({ name: 'CachedGISTEmbedLoss', guide: guideDir, margin_strategy: 'relative', margin: 0.1, mini_batch_size: 16, contrast_anchors: false });
     const info = readModelFolder(guideDir);
     expect(loss.toSpec()).toEqual({
@@ -138,6 +141,14 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'GIST losse
     });
     expect(loss.configDict()).toMatchObject({ guide: guideDir, temperature: 0.01, mini_batch_size: 16, margin_strategy: 'relative' });
     expect(() => lossFromConfig({ name: 'GISTEmbedLoss' })).toThrow(/GISTEmbedLoss: a guide model is required/);
+    // The API takes a SentenceTransformer loaded from a folder, read from that folder.
+    const loaded = await SentenceTransformer.load(guideDir, { device: 'cpu' });
+    expect(new CachedGISTEmbedLoss({ guide: loaded, marginStrategy: 'relative', margin: 0.1, miniBatchSize: 16, contrastAnchors: false }).toSpec())
+      .toEqual(loss.toSpec());
+    const created = await SentenceTransformer.create({
+      config: JSON.parse(info.configJson), tokenizerDir: guideDir, pooling: 'mean', normalize: true, maxSeqLength: 64, seed: 1, device: 'cpu',
+    });
+    expect(() => new GISTEmbedLoss({ guide: created })).toThrow(/GISTEmbedLoss: the guide model must be a folder path or a SentenceTransformer loaded from a folder/);
     expect(() => lossFromConfig({ name: 'GISTEmbedLoss', guide: guideDir, margin_strategy: 'both' })).toThrow(/margin_strategy must be one of absolute, relative/);
     expect(() => lossFromConfig({ name: 'GISTEmbedLoss', guide: path.join(guideDir, 'nope') })).toThrow(/GISTEmbedLoss: guide model: model folder .* does not exist/);
     expect(() => new GISTEmbedLoss({ guide: guideDir }).checkData({ inputs: ['a', 'p', 'n1', 'n2'], label: null }))
@@ -166,5 +177,11 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'GIST losse
     expect(() => enc.configureTraining({ losses: [{ ...spec, guideConfigJson: small }], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false }))
       .toThrow(/GISTEmbedLoss: the guide model's vocabulary has 1000 tokens and the model's 30522/);
     fs.rmSync(other, { recursive: true, force: true });
+
+    // The trainer hands the loss its model: here one whose max_seq_length (512, from config.json) outgrows the guide's.
+    const trained = await SentenceTransformer.load(modelDir, { device: 'cpu' });
+    const data = Dataset.fromRecords(rows.slice(0, 4).map((r) => ({ anchor: r.anchor, positive: r.positive })), 'legal rows');
+    expect(() => TrainingSources.prepare(data, new GISTEmbedLoss({ guide: guideDir }), trained))
+      .toThrow(/legal rows: GISTEmbedLoss: the guide model .* has max_seq_length 64, shorter than the model's 512/);
   });
 });
