@@ -6,7 +6,8 @@
 //      back-propagated one at a time (only one chunk's score matrix lives at once): the gradients
 //      d loss / d embedding are the cache;
 //   3. at backward: re-embed each mini-batch with autograd, replaying its RNG state, and
-//      back-propagate gradOutput * its cached gradient into the encoder.
+//      back-propagate gradOutput * its cached gradient into the encoder. The replayed embeddings are
+//      checked against step 1's (a mask not replayed would pair the cache with other embeddings).
 // Only one mini-batch of encoder activations is alive at a time, so the batch size (the number of
 // in-batch negatives) is bounded by the memory of the embeddings, not of the encoder.
 // Without grad mode (the engine's evaluationLoss) only steps 1 and 2 run, without any backward.
