@@ -72,6 +72,7 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'model.fit:
           queries: evaluatorData.queries, corpus: evaluatorData.corpus, relevantDocs: evaluatorData.relevant_docs, writeCsv: false,
         }) : undefined,
         epochs: fitArgs.epochs as number, warmupSteps: fitArgs.warmup_steps as number, evaluationSteps: (fitArgs.evaluation_steps as number) ?? 0,
+        optimizerParams: fitArgs.optimizer_params as { lr: number } | undefined,
         outputPath: path.join(work, 'ours-out'), showProgressBar: false,
         callback: (score, epoch, stepsDone) => calls.push([score, epoch, stepsDone]),
         onStep: (s) => steps.push(s.loss),
@@ -101,7 +102,7 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'model.fit:
 
   test('tutorial 004: OnlineContrastiveLoss, warmup, evaluation every 5 steps and per epoch, best model saved', async () => {
     const { saved, model } = await both('online-contrastive', [{ examples: contrastive, loss: 'online' }],
-      { epochs: 2, warmup_steps: Math.floor(8 * 2 * 0.1), evaluation_steps: 5 }, true);
+      { epochs: 2, warmup_steps: Math.floor(8 * 2 * 0.1), evaluation_steps: 5, optimizer_params: { lr: 1e-3 } }, true);
     // The saved folder is the best evaluated model, a loadable sentence-transformers folder.
     expect((await saved.encode(probes.slice(0, 2))).length).toBe(2 * model.embeddingDim);
   });
