@@ -44,12 +44,14 @@ function writeJsonl(name, rows) {
 
 const { queries, corpus, relevant_docs: relevant } = JSON.parse(fs.readFileSync(financial, 'utf8'));
 const random = rng(42);
-const queryIds = Object.keys(queries);
+// A few passages of the 10-K set are empty: embedforge refuses empty texts, so their questions are left out.
+const nonEmpty = (text) => typeof text === 'string' && text.trim() !== '';
+const queryIds = Object.keys(queries).filter((q) => nonEmpty(queries[q]) && nonEmpty(corpus[relevant[q][0]]));
 // The same 10 % of questions are held out in every shape (tutorials: train_test_split(test_size=0.1)).
 const heldOut = new Set(queryIds.filter(() => random() < 0.1));
 const split = (ids) => [ids.filter((q) => !heldOut.has(q)), ids.filter((q) => heldOut.has(q))];
 const [trainIds, testIds] = split(queryIds);
-const passageIds = Object.keys(corpus);
+const passageIds = Object.keys(corpus).filter((p) => nonEmpty(corpus[p]));
 const passageOf = (q) => relevant[q][0];
 const otherPassage = (q) => {
   for (;;) {

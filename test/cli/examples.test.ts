@@ -62,4 +62,8 @@ describeIf(needs, 'the tutorials as example configs', () => {
   test('003 MNRL on (question, passage) pairs', async () => {
     await expectFinalModel(train('003-mpnet-mnrl.yaml'));
   });
+
+  test('004 OnlineContrastiveLoss on (question, chunk, 1/0), IR evaluator on the validation questions', async () => {
+    await expectFinalModel(train('004-contrastive-chunks.yaml'));
+  });
 });
