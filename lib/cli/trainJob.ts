@@ -48,9 +48,19 @@ async function loadDatasetMap(spec: Record<string, NamedDataSpec>, baseDir: stri
     let ds = await loadTrainData(data);
     if (data.columns) ds = ds.selectColumns(data.columns);
     datasets[name] = ds;
-    losses[name] = typeof entry === 'object' && entry.loss !== undefined ? lossFromConfig(entry.loss as LossConfig) : undefined;
+    losses[name] = typeof entry === 'object' && entry.loss !== undefined ? lossFromFileConfig(entry.loss as LossConfig, baseDir) : undefined;
   }
   return { datasets, losses };
+}
+
+/** A loss config with its `guide:` folders (GIST, at any depth) resolved against the config file's folder. */
+function lossFromFileConfig(config: LossConfig, baseDir: string): Loss {
+  const resolve = (c: unknown): unknown => {
+    if (Array.isArray(c)) return c.map(resolve);
+    if (c === null || typeof c !== 'object') return c;
+    return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, k === 'guide' && typeof v === 'string' ? path.resolve(baseDir, v) : resolve(v)]));
+  };
+  return lossFromConfig(resolve(config) as LossConfig);
 }
 
 /** One loss for all datasets, or per dataset its own (falling back to the config's top-level loss). */
@@ -74,7 +84,7 @@ export async function runTrainJob(
   const args = parseTrainingArguments(rawArgs, 'args');
   const model = options.model ?? await SentenceTransformer.load(path.resolve(baseDir, modelSpec.path), { device: modelSpec.device ?? args.device ?? undefined });
 
-  const sharedLoss: Loss = config.loss === undefined ? new MultipleNegativesRankingLoss() : lossFromConfig(config.loss as LossConfig);
+  const sharedLoss: Loss = config.loss === undefined ? new MultipleNegativesRankingLoss() : lossFromFileConfig(config.loss as LossConfig, baseDir);
   const req: EvaluatorRequest = {
     name: config.evaluator?.name, matryoshkaDims: config.evaluator?.matryoshka_dims,
     scoreFunctions: config.evaluator?.score_functions, batchSize: config.evaluator?.batch_size ?? args.perDeviceEvalBatchSize,

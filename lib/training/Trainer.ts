@@ -201,7 +201,7 @@ export class Trainer {
         lastLoggedStep = gs;
       }
       let evaluated = false;
-      if (decision.evaluate && this.evaluator) {
+      if (decision.evaluate && (this.evaluator || this.evalDataset)) {
         await this.evaluateDuringTraining();
         evaluated = true;
       }
