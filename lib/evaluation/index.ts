@@ -5,3 +5,5 @@ export { SequentialEvaluator } from './SequentialEvaluator';
 export { computeIrMetrics, compareIds, DEFAULT_IR_KS, type DocId, type Hit, type IrMetricKs } from './irMetrics';
 export type { SearchFn } from './exactTopK';
 export type { PairsOptions } from './irDatasets';
+export { TripletEvaluator, type TripletEvaluatorOptions } from './TripletEvaluator';
+export type { PairSimilarity } from './pairwiseSimilarity';
