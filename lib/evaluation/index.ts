@@ -7,3 +7,4 @@ export type { SearchFn } from './exactTopK';
 export type { PairsOptions } from './irDatasets';
 export { TripletEvaluator, type TripletEvaluatorOptions } from './TripletEvaluator';
 export type { PairSimilarity } from './pairwiseSimilarity';
+export { EmbeddingSimilarityEvaluator, type EmbeddingSimilarityEvaluatorOptions } from './EmbeddingSimilarityEvaluator';
