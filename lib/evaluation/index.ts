@@ -8,3 +8,4 @@ export type { PairsOptions } from './irDatasets';
 export { TripletEvaluator, type TripletEvaluatorOptions } from './TripletEvaluator';
 export type { PairSimilarity } from './pairwiseSimilarity';
 export { EmbeddingSimilarityEvaluator, type EmbeddingSimilarityEvaluatorOptions } from './EmbeddingSimilarityEvaluator';
+export { BinaryClassificationEvaluator, type BinaryClassificationEvaluatorOptions } from './BinaryClassificationEvaluator';
