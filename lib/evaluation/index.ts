@@ -9,3 +9,4 @@ export { TripletEvaluator, type TripletEvaluatorOptions } from './TripletEvaluat
 export type { PairSimilarity } from './pairwiseSimilarity';
 export { EmbeddingSimilarityEvaluator, type EmbeddingSimilarityEvaluatorOptions } from './EmbeddingSimilarityEvaluator';
 export { BinaryClassificationEvaluator, type BinaryClassificationEvaluatorOptions } from './BinaryClassificationEvaluator';
+export { RerankingEvaluator, type RerankingEvaluatorOptions, type RerankingSample } from './RerankingEvaluator';
