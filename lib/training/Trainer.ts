@@ -108,8 +108,10 @@ export class Trainer {
 
   /**
    * eval_loss as the HF Trainer computes it: the eval dataset in batches drawn by the training's batch
-   * sampler at per_device_eval_batch_size, each batch's loss in eval mode weighted by its rows. A dict of
-   * eval datasets gives eval_<name>_loss for each.
+   * sampler at per_device_eval_batch_size B, each batch's loss in eval mode counted B times, the last batch's
+   * count cut to the dataset's rows % B when that is not 0 (transformers' evaluation_loop repeats each loss
+   * B times; accelerate's gather_for_metrics cuts the last batch to that remainder, also when a sampler made
+   * short batches or drop_last dropped the remainder). A dict of eval datasets gives eval_<name>_loss for each.
    */
   private async evaluationLosses(): Promise<Record<string, number>> {
     const args = this.args;
@@ -128,15 +130,18 @@ export class Trainer {
         batchSampler: args.batchSampler, multiDatasetBatchSampler: args.multiDatasetBatchSampler,
         batchSize: Math.min(args.perDeviceEvalBatchSize, source.dataset.numRows), dropLast: args.dataloaderDropLast, seed: args.seed, dataSeed: args.dataSeed,
       });
+      const batches = sampler.epochBatches(0);
+      const remainder = source.dataset.numRows % args.perDeviceEvalBatchSize;
       let sum = 0;
-      let rows = 0;
-      for (const batch of sampler.epochBatches(0)) {
+      let count = 0;
+      for (const [i, batch] of batches.entries()) {
         const c = single.collate(batch);
         const loss = await this.model.native.evaluationLoss({ texts: c.texts, numColumns: c.numColumns, labels: c.labels, lossIndex: this.lossIndexOf(source.name) });
-        sum += loss * batch.rows.length;
-        rows += batch.rows.length;
+        const weight = i === batches.length - 1 && remainder > 0 ? remainder : args.perDeviceEvalBatchSize;
+        sum += loss * weight;
+        count += weight;
       }
-      out[source.name ? `eval_${source.name}_loss` : 'eval_loss'] = rows > 0 ? sum / rows : NaN;
+      out[source.name ? `eval_${source.name}_loss` : 'eval_loss'] = count > 0 ? sum / count : NaN;
     }
     return out;
   }

@@ -6,22 +6,34 @@ underneath) on given data in a given batch order, recording every optimizer step
                      (st_training_loop.py), for machines without those two packages (the GPU machine)
 
   --model DIR        a sentence-transformers folder (the initial weights)
-  --pairs FILE.jsonl one JSON object per row; its keys, in order, are the columns (anchor, positive[, negative...])
+  --pairs FILE.jsonl one JSON object per row; its keys, in order, are the columns (anchor, positive[, negative...],
+                     and a "label" or "score" column for losses that take one)
+  --pairs NAME=FILE.jsonl (repeated)
+                     a dict of named datasets (a DatasetDict, in the order given): multi-dataset training with
+                     multi_dataset_batch_sampler; only with --own-batches. "loss" may then be a dict {NAME: spec}
+  --eval-pairs FILE.jsonl | NAME=FILE.jsonl (repeated)
+                     optional: the eval_dataset (one, or a dict of named ones); with eval_strategy "steps" the
+                     Trainer logs eval_loss (eval_<NAME>_loss for a dict), reported as "eval_log"
   --batches FILE.json
                      [[batch, ...], ...]: for each epoch, the batches of row indices in the order they are
                      consumed (the embedforge sampler's epochBatches(epoch) for epoch 0, 1, ...)
   --own-batches      instead of --batches: sentence-transformers draws its own batches with its own samplers
                      (batch_sampler, seed, data_seed, dataloader_drop_last as the arguments say); the batches it
                      drew are reported as "batches" (per epoch). Only with --engine trainer.
-  --args FILE.json   {"loss": {"name", "scale"?, "similarity"?, "matryoshka_dims"?, "matryoshka_weights"?,
-                               "distance_metric"?, "margin"? (BatchSemiHardTripletLoss)},
+  --args FILE.json   {"loss": SPEC or {NAME: SPEC, ...} (one per named dataset),
                       every other key: a training argument by its transformers/sentence-transformers name}
+                     SPEC: loss_reference.py's {"class", "kwargs"?, "loss"? (the inner spec of a modifier)}, any loss;
+                     or the short form {"name", "scale"?, "similarity"?, "matryoshka_dims"?, "matryoshka_weights"?,
+                     "distance_metric"?, "margin"?} for MultipleNegatives(Symmetric)RankingLoss (optionally inside
+                     MatryoshkaLoss) and BatchSemiHardTripletLoss
   --device cpu|cuda  (bf16 / tf32 come from the arguments)
   --threads N        optional: torch's CPU threads (on a shared, busy CPU, 1 avoids threads spinning against
                      each other: several times faster there)
   --out FILE.json    {"steps": [{"step", "loss", "micro_losses", "group_size", "learning_rate", "grad_norm",
                       "epoch"}], "train_loss", "global_step", "train_runtime" (seconds in the training loop),
-                      "engine", "imported" (whether datasets / accelerate were imported), "embeddings"?, "versions"}
+                      "engine", "imported" (whether datasets / accelerate were imported), "embeddings"?, "versions",
+                      "batches" (--own-batches: per epoch, the batches drawn; rows of the concatenated datasets for a
+                      dict), "eval_log" (the log history's entries holding an eval_*loss: step, epoch and those keys)}
   --save DIR         optional: the trained model, saved by sentence-transformers
   --encode FILE.json optional: a JSON list of texts, embedded by the trained model into "embeddings"
 
@@ -57,6 +69,11 @@ class FixedBatches:
 
 
 def build_loss(model, spec):
+    """A loss from either spec form: loss_reference.py's {"class", "kwargs", "loss"} (any loss), or the short
+    {"name", ...} form the older callers write."""
+    if "class" in spec:
+        from loss_reference import make_loss
+        return make_loss(model, spec)
     from sentence_transformers.sentence_transformer import losses
     from sentence_transformers.util import cos_sim, dot_score
     if spec.get("name") == "BatchSemiHardTripletLoss":
@@ -65,12 +82,30 @@ def build_loss(model, spec):
     names = {"MultipleNegativesRankingLoss": losses.MultipleNegativesRankingLoss,
              "MultipleNegativesSymmetricRankingLoss": losses.MultipleNegativesSymmetricRankingLoss}
     if spec.get("name") not in names:
-        sys.exit(f"st_trainer_reference: loss name {spec.get('name')!r} is not one of {', '.join(names)}")
+        sys.exit(f"st_trainer_reference: loss name {spec.get('name')!r} is not one of {', '.join(names)} "
+                 "(any other loss: write the spec as {\"class\", \"kwargs\", \"loss\"})")
     similarity = {"cosine": cos_sim, "dot": dot_score}[spec.get("similarity", "cosine")]
     loss = names[spec["name"]](model, scale=spec.get("scale", 20.0), similarity_fct=similarity)
     if spec.get("matryoshka_dims"):
         loss = losses.MatryoshkaLoss(model, loss, spec["matryoshka_dims"], matryoshka_weights=spec.get("matryoshka_weights"))
     return loss
+
+
+def is_loss_spec(x):
+    return isinstance(x, dict) and ("class" in x or "name" in x)
+
+
+def build_losses(model, spec, dataset_names):
+    """One loss, or a dict of losses by dataset name (the names must be the datasets')."""
+    if is_loss_spec(spec):
+        return build_loss(model, spec)
+    if dataset_names is None or sorted(spec) != sorted(dataset_names):
+        sys.exit(f"st_trainer_reference: \"loss\" is a dict over {sorted(spec)}, the datasets are "
+                 f"{sorted(dataset_names) if dataset_names else 'one unnamed dataset'}")
+    for name, one in spec.items():
+        if not is_loss_spec(one):
+            sys.exit(f"st_trainer_reference: loss {name!r} is not a loss spec: {one!r}")
+    return {name: build_loss(model, one) for name, one in spec.items()}
 
 
 def watch(sampler, record):
@@ -90,10 +125,26 @@ def watch(sampler, record):
 
 def make_trainer_class(base, epochs, nominal_length, record):
     class RecordingTrainer(base):
+        # Which dataloader is being built: only the training one is watched (or replaced by the given batches).
+        def get_train_dataloader(self):
+            record["building"] = "train"
+            try:
+                return super().get_train_dataloader()
+            finally:
+                record["building"] = None
+
         def get_batch_sampler(self, dataset, batch_size, drop_last, valid_label_columns=None, generator=None, seed=0):
-            if epochs is None:  # --own-batches: sentence-transformers' own sampler, only watched
-                return watch(super().get_batch_sampler(dataset, batch_size, drop_last, valid_label_columns, generator, seed), record)
-            return FixedBatches(epochs, nominal_length)
+            sampler = super().get_batch_sampler(dataset, batch_size, drop_last, valid_label_columns, generator, seed)
+            if record["building"] != "train":
+                return sampler
+            if epochs is not None:
+                return FixedBatches(epochs, nominal_length)
+            # --own-batches: sentence-transformers' own sampler, only watched (a dict's: its multi-dataset sampler)
+            return sampler if record["train_is_dict"] else watch(sampler, record)
+
+        def get_multi_dataset_batch_sampler(self, dataset, batch_samplers, generator=None, seed=0):
+            sampler = super().get_multi_dataset_batch_sampler(dataset, batch_samplers, generator, seed)
+            return watch(sampler, record) if record["building"] == "train" else sampler
 
         def training_step(self, model, inputs, num_items_in_batch=None):
             record["in_training_step"] = True
@@ -140,21 +191,49 @@ def close_step(record, state, grad_norm, learning_rate):
     micro.clear(); returned.clear(); sizes.clear()
 
 
-def read_inputs(a):
+def read_rows(path):
     rows = []
-    with open(a.pairs, encoding="utf8") as f:
+    with open(path, encoding="utf8") as f:
         for n, line in enumerate(f, 1):
             if line.strip():
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as e:
-                    sys.exit(f"{a.pairs}: line {n}: {e}")
+                    sys.exit(f"{path}: line {n}: {e}")
     if not rows:
-        sys.exit(f"{a.pairs}: no rows")
+        sys.exit(f"{path}: no rows")
     columns = list(rows[0].keys())
     for i, r in enumerate(rows):
         if list(r.keys()) != columns:
-            sys.exit(f"{a.pairs}: row {i} has columns {list(r.keys())}, row 0 has {columns}")
+            sys.exit(f"{path}: row {i} has columns {list(r.keys())}, row 0 has {columns}")
+    return rows, columns
+
+
+def read_named(values, option):
+    """--pairs / --eval-pairs values: [(None, FILE)] for one dataset, [(NAME, FILE), ...] for a dict."""
+    named = [tuple(v.split("=", 1)) if "=" in v else (None, v) for v in values]
+    if len(named) > 1 and any(n is None for n, _ in named):
+        sys.exit(f"st_trainer_reference: several {option} need a NAME=FILE each: {values}")
+    names = [n for n, _ in named]
+    if len(set(names)) != len(names):
+        sys.exit(f"st_trainer_reference: a dataset name is given twice in {option}: {names}")
+    return [(n, *read_rows(f)) for n, f in named]
+
+
+def to_dataset(named):
+    """A datasets.Dataset, or a DatasetDict for named ones."""
+    from datasets import Dataset, DatasetDict
+    make = lambda rows, columns: Dataset.from_dict({c: [r[c] for r in rows] for c in columns})
+    if named[0][0] is None:
+        return make(*named[0][1:])
+    return DatasetDict({n: make(rows, columns) for n, rows, columns in named})
+
+
+def read_inputs(a):
+    datasets = read_named(a.pairs, "--pairs")
+    if datasets[0][0] is not None and not a.own_batches:
+        sys.exit("st_trainer_reference: named datasets (--pairs NAME=FILE) need --own-batches")
+    _, rows, columns = datasets[0]
     if a.own_batches:
         epochs = None
     else:
@@ -170,11 +249,12 @@ def read_inputs(a):
     if not isinstance(spec, dict) or not isinstance(spec.get("loss"), dict):
         sys.exit(f"{a.args}: expected an object with a \"loss\" object and the training arguments")
     loss_spec = spec.pop("loss")
-    return rows, columns, epochs, spec, loss_spec
+    return datasets, epochs, spec, loss_spec
 
 
 def main(a):
-    rows, columns, epochs, hf_args, loss_spec = read_inputs(a)
+    datasets, epochs, hf_args, loss_spec = read_inputs(a)
+    rows = datasets[0][1]
     if a.threads:
         torch.set_num_threads(a.threads)
     batch_size = hf_args.get("per_device_train_batch_size", 8)
@@ -182,7 +262,7 @@ def main(a):
     # The length sentence-transformers' batch samplers report, which the Trainer's step plan is built on.
     nominal_length = len(rows) // batch_size if drop_last else -(-len(rows) // batch_size)
     run = {"trainer": run_trainer, "loop": run_loop}[a.engine]
-    model, result = run(a, rows, columns, epochs, hf_args, loss_spec, nominal_length)
+    model, result = run(a, datasets, epochs, hf_args, loss_spec, nominal_length)
     result.update({"engine": a.engine, "versions": versions(),
                    "imported": {m: m in sys.modules for m in ("datasets", "accelerate")}})
     if a.save:
@@ -195,9 +275,12 @@ def main(a):
         json.dump(result, f)
 
 
-def run_loop(a, rows, columns, epochs, hf_args, loss_spec, nominal_length):
+def run_loop(a, datasets, epochs, hf_args, loss_spec, nominal_length):
     from sentence_transformers import SentenceTransformer
     from st_training_loop import LoopError, train
+    if a.eval_pairs or datasets[0][0] is not None or not is_loss_spec(loss_spec):
+        sys.exit("st_trainer_reference --engine loop: one training dataset and one loss only, no --eval-pairs")
+    _, rows, columns = datasets[0]
     model = SentenceTransformer(a.model, device=a.device)
     try:
         steps, train_loss, global_step, runtime = train(model, build_loss(model, loss_spec), rows, columns, epochs, hf_args,
@@ -207,19 +290,22 @@ def run_loop(a, rows, columns, epochs, hf_args, loss_spec, nominal_length):
     return model, {"steps": steps, "train_loss": train_loss, "global_step": global_step, "train_runtime": runtime}
 
 
-def run_trainer(a, rows, columns, epochs, hf_args, loss_spec, nominal_length):
-    from datasets import Dataset
+def run_trainer(a, datasets, epochs, hf_args, loss_spec, nominal_length):
     from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
-    dataset = Dataset.from_dict({c: [r[c] for r in rows] for c in columns})
+    dataset = to_dataset(datasets)
+    eval_dataset = to_dataset(read_named(a.eval_pairs, "--eval-pairs")) if a.eval_pairs else None
     out_dir = tempfile.mkdtemp(prefix="st-trainer-reference-")
     args = SentenceTransformerTrainingArguments(**{
         **hf_args, "output_dir": out_dir, "save_strategy": "no", "report_to": "none", "disable_tqdm": True,
         "use_cpu": a.device == "cpu",
     })
     model = SentenceTransformer(a.model, device=a.device)
-    record = {"micro": [], "returned": [], "group_sizes": [], "steps": [], "in_training_step": False, "batches": []}
+    record = {"micro": [], "returned": [], "group_sizes": [], "steps": [], "in_training_step": False, "batches": [],
+              "building": None, "train_is_dict": datasets[0][0] is not None}
     trainer_class = make_trainer_class(SentenceTransformerTrainer, epochs, nominal_length, record)
-    trainer = trainer_class(model=model, args=args, train_dataset=dataset, loss=build_loss(model, loss_spec))
+    names = [n for n, _, _ in datasets] if datasets[0][0] is not None else None
+    trainer = trainer_class(model=model, args=args, train_dataset=dataset, eval_dataset=eval_dataset,
+                            loss=build_losses(model, loss_spec, names))
     output = trainer.train()
     # Micro-batches after the last optimizer step happen only when the final epoch's last group was cut short
     # (a sampler that ran out): HF never steps on them. Their losses are reported, not dropped silently.
@@ -227,6 +313,10 @@ def run_trainer(a, rows, columns, epochs, hf_args, loss_spec, nominal_length):
               "train_runtime": output.metrics["train_runtime"], "unstepped_micro_losses": list(record["micro"])}
     if epochs is None:
         result["batches"] = record["batches"]
+    # eval_loss as logged (full precision: the HF Trainer rounds only the training loss it logs)
+    is_eval_loss = lambda k: k.startswith("eval_") and k.endswith("_loss")
+    result["eval_log"] = [{k: v for k, v in entry.items() if k in ("step", "epoch") or is_eval_loss(k)}
+                          for entry in trainer.state.log_history if any(is_eval_loss(k) for k in entry)]
     return model, result
 
 
@@ -237,7 +327,8 @@ def versions():
 
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-p.add_argument("--model", required=True); p.add_argument("--pairs", required=True)
+p.add_argument("--model", required=True); p.add_argument("--pairs", required=True, action="append")
+p.add_argument("--eval-pairs", action="append")
 p.add_argument("--batches"); p.add_argument("--own-batches", action="store_true"); p.add_argument("--args", required=True)
 p.add_argument("--device", choices=["cpu", "cuda"], default="cpu"); p.add_argument("--out", required=True)
 p.add_argument("--save"); p.add_argument("--encode"); p.add_argument("--threads", type=int)

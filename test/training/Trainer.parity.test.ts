@@ -30,7 +30,8 @@ import { parseTrainingArguments } from '../../lib/training/TrainingArguments';
 import { planTraining } from '../../lib/training/trainingSteps';
 import { readSafetensors } from '../engine/safetensors';
 import { rowCosines } from '../helpers/npy';
-import { cacheDir, describeIf, missing, repoRoot, runPython, sharedData, tmpDir } from '../helpers/requirements';
+import { cacheDir, describeIf, missing, repoRoot, runPython, tmpDir } from '../helpers/requirements';
+import { tinyStModel } from '../helpers/stModel';
 import { legalRows } from '../helpers/texts';
 
 const TOL = { loss: 1e-3, lrRelative: 1e-9, gradNormRelative: 1e-3, cosine: 0.9999, weightsRelative: 1e-4 };
@@ -54,18 +55,6 @@ let work = '';
 const parityCache = path.join(cacheDir, 'trainer-parity');
 const sha = (...parts: string[]): string => parts.reduce((h, p) => h.update(p).update('\0'), createHash('sha256')).digest('hex').slice(0, 16);
 const scriptText = (name: string): string => fs.readFileSync(path.join(repoRoot, 'scripts', 'reference', name), 'utf8');
-
-/** The tiny model's folder, made once by sentence-transformers (cached by the make arguments and the script). */
-function tinyStModel(): string {
-  const args = ['make', '--tokenizer', path.join(sharedData, 'models', 'all-MiniLM-L6-v2'), '--pooling', 'mean', '--normalize',
-    '--hidden', '64', '--layers', '2', '--heads', '4', '--intermediate', '128', '--max-seq-length', '64', '--dropout', '0', '--seed', '0'];
-  const dir = path.join(parityCache, `model-${sha(scriptText('st_models.py'), ...args)}`);
-  if (!fs.existsSync(path.join(dir, 'model.safetensors'))) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    runPython('st_models.py', [...args, '--out', dir]);
-  }
-  return dir;
-}
 
 function ourLoss(spec: LossSpec): Loss {
   const inner = spec.name === 'MultipleNegativesSymmetricRankingLoss'

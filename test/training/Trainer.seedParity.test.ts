@@ -20,7 +20,8 @@ import { SentenceTransformer } from '../../lib/models/SentenceTransformer';
 import { Trainer } from '../../lib/training/Trainer';
 import { parseTrainingArguments } from '../../lib/training/TrainingArguments';
 import { rowCosines } from '../helpers/npy';
-import { cacheDir, describeIf, missing, repoRoot, runPython, sharedData, tmpDir } from '../helpers/requirements';
+import { cacheDir, describeIf, missing, repoRoot, runPython, tmpDir } from '../helpers/requirements';
+import { tinyStModel } from '../helpers/stModel';
 import { legalRows } from '../helpers/texts';
 
 const TOL = { loss: 1e-3, cosine: 0.9999 };
@@ -33,18 +34,6 @@ type Row = Record<string, string | number>;
 const cache = path.join(cacheDir, 'trainer-seed-parity');
 const sha = (...parts: string[]): string => parts.reduce((h, p) => h.update(p).update('\0'), createHash('sha256')).digest('hex').slice(0, 16);
 const scriptText = (name: string): string => fs.readFileSync(path.join(repoRoot, 'scripts', 'reference', name), 'utf8');
-
-/** The tiny model's folder, made once by sentence-transformers (the same one Trainer.parity.test.ts uses). */
-function tinyStModel(): string {
-  const args = ['make', '--tokenizer', path.join(sharedData, 'models', 'all-MiniLM-L6-v2'), '--pooling', 'mean', '--normalize',
-    '--hidden', '64', '--layers', '2', '--heads', '4', '--intermediate', '128', '--max-seq-length', '64', '--dropout', '0', '--seed', '0'];
-  const dir = path.join(cacheDir, 'trainer-parity', `model-${sha(scriptText('st_models.py'), ...args)}`);
-  if (!fs.existsSync(path.join(dir, 'model.safetensors'))) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    runPython('st_models.py', [...args, '--out', dir]);
-  }
-  return dir;
-}
 
 /** sentence-transformers' trainer with its own samplers (--own-batches), cached. */
 function reference(work: string, modelDir: string, rows: Row[], argsWithLoss: Record<string, unknown>, probes: string[]): Reference {
