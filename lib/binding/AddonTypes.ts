@@ -103,6 +103,10 @@ export type LossSpec =
   | { name: 'OnlineContrastiveLoss'; distanceMetric: SiameseDistanceMetric; margin: number }
   /** Pairs with a float score: the pair's cosine regressed onto it. */
   | { name: 'CosineSimilarityLoss'; lossFct: 'MSELoss' | 'L1Loss'; cosScoreTransformation: 'Identity' }
+  /** Contrastive Tension: a copy of the model the loss owns and trains (model1) embeds one column, the model the other;
+   *  BCE-with-logits of their dot products against 1/0 pair labels (or token-id identity); in-batch: cross-entropy. */
+  | { name: 'ContrastiveTensionLoss' }
+  | { name: 'ContrastiveTensionLossInBatchNegatives'; scale: number; similarity: SimilarityFunction }
   /** Pairs with a float score: every two pairs ranked by score (CoSENT); AnglELoss with the angle score. */
   | { name: 'CoSENTLoss'; scale: number; similarity: PairwiseSimilarity }
   | { name: 'AnglELoss'; scale: number };

@@ -23,3 +23,6 @@ export { OnlineContrastiveLoss, type OnlineContrastiveLossOptions } from './Onli
 export { CosineSimilarityLoss, type CosineSimilarityLossOptions } from './CosineSimilarityLoss';
 export { CoSENTLoss, type CoSENTLossOptions } from './CoSENTLoss';
 export { AnglELoss, type AnglELossOptions } from './AnglELoss';
+export { ContrastiveTensionLoss } from './ContrastiveTensionLoss';
+export { ContrastiveTensionLossInBatchNegatives } from './ContrastiveTensionLossInBatchNegatives';
+export { ContrastiveTensionDataLoader, contrastiveTensionPairs, type ContrastiveTensionDataLoaderOptions } from './ContrastiveTensionDataLoader';

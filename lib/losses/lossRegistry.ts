@@ -25,6 +25,8 @@ import { OnlineContrastiveLoss } from './OnlineContrastiveLoss';
 import { CosineSimilarityLoss } from './CosineSimilarityLoss';
 import { CoSENTLoss } from './CoSENTLoss';
 import { AnglELoss } from './AnglELoss';
+import { ContrastiveTensionLoss } from './ContrastiveTensionLoss';
+import { ContrastiveTensionLossInBatchNegatives } from './ContrastiveTensionLossInBatchNegatives';
 
 const LOSSES: Record<string, (options: LossOptions) => Loss> = {
   MultipleNegativesRankingLoss: MultipleNegativesRankingLoss.fromConfig,
@@ -48,6 +50,8 @@ const LOSSES: Record<string, (options: LossOptions) => Loss> = {
   CosineSimilarityLoss: CosineSimilarityLoss.fromConfig,
   CoSENTLoss: CoSENTLoss.fromConfig,
   AnglELoss: AnglELoss.fromConfig,
+  ContrastiveTensionLoss: ContrastiveTensionLoss.fromConfig,
+  ContrastiveTensionLossInBatchNegatives: ContrastiveTensionLossInBatchNegatives.fromConfig,
 };
 
 export const lossNames = (): string[] => Object.keys(LOSSES);
