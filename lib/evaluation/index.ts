@@ -10,3 +10,4 @@ export type { PairSimilarity } from './pairwiseSimilarity';
 export { EmbeddingSimilarityEvaluator, type EmbeddingSimilarityEvaluatorOptions } from './EmbeddingSimilarityEvaluator';
 export { BinaryClassificationEvaluator, type BinaryClassificationEvaluatorOptions } from './BinaryClassificationEvaluator';
 export { RerankingEvaluator, type RerankingEvaluatorOptions, type RerankingSample } from './RerankingEvaluator';
+export { ParaphraseMiningEvaluator, type ParaphraseMiningEvaluatorOptions } from './ParaphraseMiningEvaluator';

@@ -9,7 +9,8 @@ cases.json is a JSON array of cases:
    "evaluators": [{"type": "triplet" | "similarity" | "binary" | "reranking" | "paraphrase",
                    "kwargs": {...}}],          # the evaluator's own constructor arguments (snake_case);
                                                # reranking's similarity_fct is a name: cos_sim, dot_score,
-                                               # euclidean_sim or manhattan_sim
+                                               # euclidean_sim or manhattan_sim; paraphrase's duplicates_dict
+                                               # becomes nested defaultdict(bool)s, as ST builds its own
    "sequential": bool,                          # run them through one SequentialEvaluator
    "calls": int, "epoch": float, "steps": int}  # evaluations in a row
 Prints a JSON array, one entry per case: {"calls": [{"evaluators": [{"metrics", "primary_metric"}],
@@ -26,6 +27,7 @@ import math
 import os
 import tempfile
 import warnings
+from collections import defaultdict
 
 import numpy as np
 import torch
@@ -83,6 +85,17 @@ def build_evaluator(spec):
         kwargs["similarity_fct"] = RERANKING_FUNCTIONS[kwargs["similarity_fct"]]
     if spec["type"] == "paraphrase" and "duplicates_list" in kwargs:
         kwargs["duplicates_list"] = [tuple(pair) for pair in kwargs["duplicates_list"]]
+    if spec["type"] == "paraphrase" and "duplicates_dict" in kwargs:
+        # As ST's own default: a missing entry reads as "not a duplicate" (a plain dict raises KeyError).
+        # Every id named gets a row up front: ST's constructor reads duplicates[key2][key1] while iterating
+        # over the outer dict, which a defaultdict would otherwise grow mid-iteration (RuntimeError).
+        nested = defaultdict(lambda: defaultdict(bool))
+        for a, row in kwargs["duplicates_dict"].items():
+            nested[a].update(row)
+        for row in list(nested.values()):
+            for b in list(row):
+                nested[b]
+        kwargs["duplicates_dict"] = nested
     return EVALUATORS[spec["type"]](**kwargs)
 
 
