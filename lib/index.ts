@@ -6,7 +6,10 @@ export { DataLoader } from './data/DataLoader';
 export { NoDuplicatesDataLoader } from './data/NoDuplicatesDataLoader';
 export type { FitOptions } from './training/fit';
 export * from './losses';
-export { InformationRetrievalEvaluator, SequentialEvaluator, SentenceEvaluator, type EmbeddingModel } from './evaluation';
+export {
+  InformationRetrievalEvaluator, SequentialEvaluator, SentenceEvaluator, TripletEvaluator, EmbeddingSimilarityEvaluator,
+  BinaryClassificationEvaluator, RerankingEvaluator, ParaphraseMiningEvaluator, type EmbeddingModel,
+} from './evaluation';
 export { Trainer, type TrainerOptions, type TrainOutput, type TrainerCallbacks } from './training/Trainer';
 export { parseTrainingArguments, type TrainingArguments } from './training/TrainingArguments';
 export { loadAddon } from './binding/addon';
