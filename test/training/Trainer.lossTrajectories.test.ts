@@ -7,7 +7,9 @@
  *
  * Checked per case: the batches sentence-transformers drew are ours; every step's loss within 1e-3; the trained
  * models' embeddings of held-out texts within row cosine 0.9999; every logged eval_loss (eval_<name>_loss for a
- * dict) within 1e-5 relative. The reference's answers are cached in test/.cache, keyed by the scripts and inputs.
+ * dict) within 1e-5 relative. Plain MultipleNegativesRankingLoss on our side runs the cached case's run again and
+ * must give its trajectory (1e-5 per step). The reference's answers are cached in test/.cache, keyed by the
+ * scripts and inputs.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -260,10 +262,17 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'loss traje
       loss: new CachedMultipleNegativesRankingLoss({ scale: 20, similarity: 'cosine', miniBatchSize: 4 }),
       stLoss: { class: 'CachedMultipleNegativesRankingLoss', kwargs: { scale: 20, similarity_fct: '@util.cos_sim', mini_batch_size: 4 } },
     });
-    const plain = await runCase({ name: 'MNRL (same run) + eval_dataset', train: rows, eval: evalRows, hfArgs, loss: new MultipleNegativesRankingLoss({ scale: 20 }), stLoss: mnrl });
+    // Plain MNRL against it (its own parity with sentence-transformers: Trainer.parity / Trainer.seedParity).
+    const plain = await ours(modelDir, work, rows, evalRows, hfArgs, new MultipleNegativesRankingLoss({ scale: 20 }), probes);
+    expect(plain.losses.length).toBe(STEPS);
     const diff = Math.max(...cached.losses.map((l, i) => Math.abs(l - plain.losses[i])));
     const cos = Math.min(...rowCosines(cached.embeddings, plain.embeddings, probes.length, cached.embeddings.length / probes.length));
-    console.log(`ours, cached vs plain MNRL: max |loss diff| ${diff.toExponential(2)} over ${STEPS} steps, min row cosine ${cos.toFixed(8)}`);
+    const evalDiff = Math.max(...cached.evalLog.flatMap((e, i) => Object.keys(e).filter((k) => k !== 'step').map((k) => Math.abs(e[k] - plain.evalLog[i][k]) / Math.abs(e[k]))));
+    expect(plain.evalLog.map((e) => e.step)).toEqual(cached.evalLog.map((e) => e.step));
+    table.push({ name: 'MNRL vs CachedMNRL (ours, same run)', steps: STEPS, maxLossDiff: diff, minCosine: cos, evalLossRel: evalDiff });
+    console.log(`ours, cached vs plain MNRL: max |loss diff| ${diff.toExponential(2)} over ${STEPS} steps, min row cosine ${cos.toFixed(8)}, `
+      + `max eval loss rel diff ${evalDiff.toExponential(2)}`);
+    expect(evalDiff).toBeLessThanOrEqual(TOL.evalLossRelative);
     expect(diff).toBeLessThanOrEqual(CACHED_VS_PLAIN.loss);
     expect(cos).toBeGreaterThanOrEqual(CACHED_VS_PLAIN.cosine);
   }, 240_000);
