@@ -319,7 +319,16 @@ export class Trainer {
 
   private async evaluateDuringTraining(): Promise<void> {
     const metrics = await this.evaluate();
-    this.log({ ...metrics, epoch: round(this.state.epoch, 4) });
+    const epoch = round(this.state.epoch, 4);
+    const names = this.evalSources?.isDict ? this.evalSources.sources.map((s) => s.name) : null;
+    if (!names) this.log({ ...metrics, epoch });
+    else {
+      // As the HF Trainer logs a dict of eval datasets: one entry per dataset, the evaluator's metrics with the first.
+      const lossKeys = new Set(names.map((n) => `eval_${n}_loss`));
+      names.forEach((name, i) => this.log({
+        ...Object.fromEntries(Object.entries(metrics).filter(([k]) => k === `eval_${name}_loss` || (i === 0 && !lossKeys.has(k)))), epoch,
+      }));
+    }
     await this.callbacks.onEvaluate?.(metrics);
     this.trackBest(metrics);
   }

@@ -199,8 +199,8 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'loss traje
     let evalRel: number | null = null;
     let evaluations = 0;
     if (c.eval) {
-      // Same evaluations (steps and keys), same values. The HF Trainer logs one entry per dataset of an eval
-      // dict; ours logs one entry per evaluation, holding every dataset's loss: compared per step.
+      // Same evaluations (steps and keys), same values, and as many log entries (one per dataset of an eval dict).
+      expect(mine.evalLog.length).toBe(ref.eval_log.length);
       const theirs = byStep(ref.eval_log);
       const mineByStep = byStep(mine.evalLog);
       expect([...mineByStep.entries()].map(([s, e]) => [s, Object.keys(e).sort()])).toEqual([...theirs.entries()].map(([s, e]) => [s, Object.keys(e).sort()]));
