@@ -2,6 +2,7 @@
 export { SentenceTransformer, type LoadOptions, type CreateOptions } from './models/SentenceTransformer';
 export { Dataset, concatenateDatasets } from './data/Dataset';
 export { InputExample } from './data/InputExample';
+export { DenoisingAutoEncoderDataset } from './data/DenoisingAutoEncoderDataset';
 export { DataLoader } from './data/DataLoader';
 export { NoDuplicatesDataLoader } from './data/NoDuplicatesDataLoader';
 export type { FitOptions } from './training/fit';

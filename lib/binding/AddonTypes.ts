@@ -109,7 +109,10 @@ export type LossSpec =
   | { name: 'ContrastiveTensionLossInBatchNegatives'; scale: number; similarity: SimilarityFunction }
   /** Pairs with a float score: every two pairs ranked by score (CoSENT); AnglELoss with the angle score. */
   | { name: 'CoSENTLoss'; scale: number; similarity: PairwiseSimilarity }
-  | { name: 'AnglELoss'; scale: number };
+  | { name: 'AnglELoss'; scale: number }
+  /** TSDAE: a BERT decoder tied to the encoder reconstructs column 1's tokens from column 0's embedding; its own
+   *  parameters (cross-attention, LM head) by name when given, else from the model file or BERT's init. */
+  | { name: 'DenoisingAutoEncoderLoss'; tieEncoderDecoder: boolean; decoderParameters?: Record<string, number[]> };
 
 /** One micro-batch of a loss: numColumns * B texts, column-major, and the rows' labels when the data has a label/score column. */
 export interface LossBatch {

@@ -9,3 +9,5 @@ export * from './samplers';
 export { packTexts, collateBatch } from './collate';
 export type { CollatedBatch } from './collate';
 export { SeededRandom } from './SeededRandom';
+export { DenoisingAutoEncoderDataset, deleteWords, keepWords, type DenoisingAutoEncoderOptions } from './DenoisingAutoEncoderDataset';
+export { NumpyRandomState } from './NumpyRandomState';

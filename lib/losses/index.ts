@@ -26,3 +26,4 @@ export { AnglELoss, type AnglELossOptions } from './AnglELoss';
 export { ContrastiveTensionLoss } from './ContrastiveTensionLoss';
 export { ContrastiveTensionLossInBatchNegatives } from './ContrastiveTensionLossInBatchNegatives';
 export { ContrastiveTensionDataLoader, contrastiveTensionPairs, type ContrastiveTensionDataLoaderOptions } from './ContrastiveTensionDataLoader';
+export { DenoisingAutoEncoderLoss, type DenoisingAutoEncoderLossOptions } from './DenoisingAutoEncoderLoss';

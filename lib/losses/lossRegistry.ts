@@ -27,6 +27,7 @@ import { CoSENTLoss } from './CoSENTLoss';
 import { AnglELoss } from './AnglELoss';
 import { ContrastiveTensionLoss } from './ContrastiveTensionLoss';
 import { ContrastiveTensionLossInBatchNegatives } from './ContrastiveTensionLossInBatchNegatives';
+import { DenoisingAutoEncoderLoss } from './DenoisingAutoEncoderLoss';
 
 const LOSSES: Record<string, (options: LossOptions) => Loss> = {
   MultipleNegativesRankingLoss: MultipleNegativesRankingLoss.fromConfig,
@@ -52,6 +53,7 @@ const LOSSES: Record<string, (options: LossOptions) => Loss> = {
   AnglELoss: AnglELoss.fromConfig,
   ContrastiveTensionLoss: ContrastiveTensionLoss.fromConfig,
   ContrastiveTensionLossInBatchNegatives: ContrastiveTensionLossInBatchNegatives.fromConfig,
+  DenoisingAutoEncoderLoss: DenoisingAutoEncoderLoss.fromConfig,
 };
 
 export const lossNames = (): string[] => Object.keys(LOSSES);

@@ -28,6 +28,8 @@ class BertEncoder {
   /** Trainable parameters in a fixed order (embeddings, then layer by layer). */
   const std::vector<std::pair<std::string, at::Tensor>>& parameters() const { return params_; }
   std::vector<std::string> parameterNames() const;
+  /** Tensors of the loaded file the encoder does not use (names without "bert."), e.g. an MLM head's "cls.predictions.*". */
+  const TensorMap& extras() const { return extras_; }
   /** True for parameters the HF Trainer decays: not biases, not LayerNorm weights. */
   static bool decays(const std::string& name);
 

@@ -27,6 +27,7 @@ std::unique_ptr<Loss> makeOnlineContrastiveLoss(const LossSpec&, const LossConte
 std::unique_ptr<Loss> makeCosineSimilarityLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeCoSENTLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeAnglELoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeDenoisingAutoEncoderLoss(const LossSpec&, const LossContext&);
 
 namespace {
 
@@ -52,6 +53,7 @@ const std::map<std::string, LossFactory>& registry() {
       {"CosineSimilarityLoss", makeCosineSimilarityLoss},
       {"CoSENTLoss", makeCoSENTLoss},
       {"AnglELoss", makeAnglELoss},
+      {"DenoisingAutoEncoderLoss", makeDenoisingAutoEncoderLoss},
   };
   return table;
 }

@@ -52,6 +52,20 @@ std::vector<double> LossSpec::numbers(const std::string& key) const {
   return out;
 }
 
+std::map<std::string, std::vector<double>> LossSpec::numberLists(const std::string& key) const {
+  const JsonValue& obj = get(key, JsonValue::Kind::Object, "an object of number lists");
+  std::map<std::string, std::vector<double>> out;
+  for (const auto& [name, arr] : obj.object) {
+    TORCH_CHECK(arr.kind == JsonValue::Kind::Array, name_, ": option \"", key, "\" entry \"", name, "\" must be an array of numbers");
+    for (const JsonValue& e : arr.array) {
+      TORCH_CHECK(e.kind == JsonValue::Kind::Number && std::isfinite(e.number), name_, ": option \"", key, "\" entry \"", name,
+                  "\" must hold finite numbers only");
+      out[name].push_back(e.number);
+    }
+  }
+  return out;
+}
+
 LossSpec LossSpec::spec(const std::string& key) const { return LossSpec(get(key, JsonValue::Kind::Object, "a loss spec")); }
 
 }  // namespace embedforge

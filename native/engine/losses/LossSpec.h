@@ -3,6 +3,7 @@
 // the loss and the option. Defaults live in TypeScript (lib/losses/); here every option is required.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ class LossSpec {
   bool boolean(const std::string& key) const;
   std::string string(const std::string& key) const;
   std::vector<double> numbers(const std::string& key) const;
+  /** An object of number lists ({name: [numbers]}), e.g. a loss's own parameters given by name. */
+  std::map<std::string, std::vector<double>> numberLists(const std::string& key) const;
   /** A nested loss spec (a modifier's inner loss). */
   LossSpec spec(const std::string& key) const;
 
