@@ -1,20 +1,40 @@
 import { SentenceTransformer } from '../models/SentenceTransformer';
-import { evaluatorFromFile } from './buildEvaluator';
+import { EVALUATOR_TYPES, evaluatorFromConfig, parseEvaluatorConfig, type EvaluatorType } from './buildEvaluator';
 
 export interface EvaluateOptions {
   model: string;
   data: string;
+  /** ir (default), triplet, similarity, binary, reranking or paraphrase. */
+  evaluator?: string;
   matryoshkaDims?: number[];
-  scoreFunctions?: ('cosine' | 'dot')[];
+  /** The similarity functions to report: ir's score_functions, the pair evaluators' similarity_fn_names, reranking's similarity_fct. */
+  scoreFunctions?: string[];
   batchSize?: number;
   device?: string;
   json?: boolean;
 }
 
-/** `embedforge evaluate`: retrieval metrics of a model folder on a data file. */
+/** The spec an evaluate command line amounts to, in a config's terms. */
+function specFromOptions(o: EvaluateOptions): Record<string, unknown> {
+  const type = (o.evaluator ?? 'ir') as EvaluatorType;
+  if (!EVALUATOR_TYPES.includes(type)) throw new Error(`--evaluator ${o.evaluator}: expected one of ${EVALUATOR_TYPES.join(', ')}`);
+  const spec: Record<string, unknown> = { type, matryoshka_dims: o.matryoshkaDims, batch_size: o.batchSize };
+  if (o.scoreFunctions) {
+    if (type === 'ir') spec.score_functions = o.scoreFunctions;
+    else if (type === 'reranking') {
+      if (o.scoreFunctions.length !== 1) throw new Error(`--score-functions: the reranking evaluator scores with one function, got ${o.scoreFunctions.join(',')}`);
+      spec.similarity_fct = o.scoreFunctions[0];
+    } else if (type === 'paraphrase') throw new Error('--score-functions: the paraphrase evaluator mines by cosine similarity only');
+    else spec.similarity_fn_names = o.scoreFunctions;
+  }
+  return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
+}
+
+/** `embedforge evaluate`: an evaluator's metrics (sentence-transformers' keys) of a model folder on a data file. */
 export async function evaluateCommand(o: EvaluateOptions): Promise<Record<string, number>> {
+  const config = parseEvaluatorConfig(specFromOptions(o), 'evaluate');
   const model = await SentenceTransformer.load(o.model, { device: o.device });
-  const evaluator = await evaluatorFromFile(o.data, { matryoshkaDims: o.matryoshkaDims, scoreFunctions: o.scoreFunctions, batchSize: o.batchSize });
+  const evaluator = (await evaluatorFromConfig(config, { file: o.data }))!;
   const metrics = await evaluator.evaluate(model);
   if (o.json) {
     process.stdout.write(JSON.stringify(metrics) + '\n');

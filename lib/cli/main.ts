@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The embedforge command: train, evaluate, encode, demo. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -48,16 +48,19 @@ export function buildProgram(): Command {
     });
 
   program.command('evaluate')
-    .description('retrieval metrics (NDCG@10, MRR@10, MAP@100, accuracy/precision/recall@k) of a model on a data file')
+    .description('a sentence-transformers evaluator\'s metrics of a model on a data file (retrieval by default: NDCG@10, MRR@10, MAP@100, ...)')
     .requiredOption('--model <dir>', 'sentence-transformers model folder')
-    .requiredOption('--data <file>', '{queries, corpus, relevant_docs} JSON, or anchor/positive rows (JSON, JSONL, CSV, Parquet)')
+    .requiredOption('--data <file>', 'ir: {queries, corpus, relevant_docs} JSON or anchor/positive rows; triplet: anchor/positive/negative; '
+      + 'similarity: sentence1/sentence2/score; binary: sentence1/sentence2/label; reranking: query/positive/negative lists; '
+      + 'paraphrase: sentence1/sentence2[/label] or {sentences_map, duplicates_list} (rows: JSON, JSONL, CSV, Parquet; columns by name, else by position)')
+    .addOption(new Option('--evaluator <type>', 'which evaluator').choices(['ir', 'triplet', 'similarity', 'binary', 'reranking', 'paraphrase']).default('ir'))
     .option('--matryoshka-dims <dims>', 'comma-separated dims, e.g. 768,512,256', intList)
-    .option('--score-functions <fns>', 'cosine and/or dot, comma-separated', (v: string) => v.split(','))
+    .option('--score-functions <fns>', 'comma-separated: cosine, dot (ir); also euclidean, manhattan (triplet, similarity, binary; one for reranking)', (v: string) => v.split(','))
     .option('--batch-size <n>', 'encode batch size', int)
     .option('--device <device>', 'cpu, cuda or auto')
     .option('--json', 'print one JSON object keyed by sentence-transformers\' metric names')
     .action(async (o) => {
-      await evaluateCommand({ model: o.model, data: o.data, matryoshkaDims: o.matryoshkaDims, scoreFunctions: o.scoreFunctions, batchSize: o.batchSize, device: o.device, json: o.json });
+      await evaluateCommand({ model: o.model, data: o.data, evaluator: o.evaluator, matryoshkaDims: o.matryoshkaDims, scoreFunctions: o.scoreFunctions, batchSize: o.batchSize, device: o.device, json: o.json });
     });
 
   program.command('encode')

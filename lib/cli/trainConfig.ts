@@ -8,7 +8,7 @@
  *   eval_data: test.jsonl                               # optional: pairs or {queries, corpus, relevant_docs}
  *   eval_dataset: val.jsonl                             # optional: rows whose loss is logged as eval_loss (same shapes as train_data)
  *   loss: {name: MatryoshkaLoss, loss: MultipleNegativesRankingLoss, matryoshka_dims: [768, 512, 256, 128, 64]}
- *   evaluator: {matryoshka_dims: [768, 512, 256, 128, 64], score_functions: [cosine]}
+ *   evaluator: {matryoshka_dims: [768, 512, 256, 128, 64], score_functions: [cosine]}   # or {type: triplet, ...}, or a list: see buildEvaluator.ts
  *   args: {output_dir: out, num_train_epochs: 4, per_device_train_batch_size: 32, ...}
  *
  * Relative paths resolve against the config file's folder. Training arguments keep the tutorials'
@@ -18,6 +18,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { evaluatorConfigSchema } from './buildEvaluator';
 
 const dataSpec = z.union([
   z.string(),
@@ -53,12 +54,7 @@ const schema = z.object({
   eval_data: dataSpec.optional(),
   eval_dataset: datasets.optional(),
   loss: lossSpec.optional(),
-  evaluator: z.object({
-    name: z.string().optional(),
-    matryoshka_dims: z.array(z.number().int().positive()).optional(),
-    score_functions: z.array(z.enum(['cosine', 'dot'])).optional(),
-    batch_size: z.number().int().positive().optional(),
-  }).strict().optional(),
+  evaluator: evaluatorConfigSchema.optional(),
   args: z.record(z.string(), z.unknown()).optional(),
 }).strict();
 

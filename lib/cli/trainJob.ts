@@ -6,7 +6,6 @@
 import * as path from 'path';
 import { Dataset } from '../data/Dataset';
 import type { PairsOptions } from '../evaluation/irDatasets';
-import type { SentenceEvaluator } from '../evaluation/SentenceEvaluator';
 import { lossFromConfig } from '../losses/lossRegistry';
 import type { LossConfig } from '../losses/LossOptions';
 import { MultipleNegativesRankingLoss } from '../losses/MultipleNegativesRankingLoss';
@@ -14,7 +13,7 @@ import type { Loss } from '../losses/Loss';
 import { SentenceTransformer } from '../models/SentenceTransformer';
 import { Trainer } from '../training/Trainer';
 import { parseTrainingArguments, type TrainingArguments } from '../training/TrainingArguments';
-import { datasetRows, evaluatorFromFile, evaluatorFromRows, type EvaluatorRequest } from './buildEvaluator';
+import { evaluatorFromConfig } from './buildEvaluator';
 import { metricsTable } from './metricsTable';
 import { createProgressReporter } from './progress';
 import { isDatasetMap, normalizeData, type DatasetsSpec, type NamedDataSpec, type NormalizedData, type TrainConfig } from './trainConfig';
@@ -85,13 +84,9 @@ export async function runTrainJob(
   const model = options.model ?? await SentenceTransformer.load(path.resolve(baseDir, modelSpec.path), { device: modelSpec.device ?? args.device ?? undefined });
 
   const sharedLoss: Loss = config.loss === undefined ? new MultipleNegativesRankingLoss() : lossFromFileConfig(config.loss as LossConfig, baseDir);
-  const req: EvaluatorRequest = {
-    name: config.evaluator?.name, matryoshkaDims: config.evaluator?.matryoshka_dims,
-    scoreFunctions: config.evaluator?.score_functions, batchSize: config.evaluator?.batch_size ?? args.perDeviceEvalBatchSize,
-  };
   let trainDataset: Dataset | Record<string, Dataset>;
   let loss: Loss | Record<string, Loss>;
-  let evaluator: SentenceEvaluator | undefined;
+  let testSplit: { train: Dataset; test: Dataset } | undefined;
   let pairs: PairsOptions = {};
   if (isDatasetMap(config.train_data)) {
     const map = await loadDatasetMap(config.train_data, baseDir, 'train_data');
@@ -104,17 +99,17 @@ export async function runTrainJob(
     if (trainSpec.testSize !== undefined) {
       // The tutorials: hold out a test split; queries = its anchors, corpus = the positives of all rows.
       const split = train.trainTestSplit({ testSize: trainSpec.testSize, seed: trainSpec.seed ?? args.seed });
-      evaluator = evaluatorFromRows(datasetRows(split.test), datasetRows(split.train), req, pairs);
+      testSplit = split;
       train = split.train;
     }
     if (trainSpec.columns) train = train.selectColumns(trainSpec.columns);
     trainDataset = train;
     loss = sharedLoss;
   }
-  if (config.eval_data !== undefined) {
-    const evalSpec = normalizeData(config.eval_data, baseDir);
-    evaluator = await evaluatorFromFile(evalSpec.path, req, pairs);
-  }
+  const evaluator = await evaluatorFromConfig(config.evaluator, {
+    file: config.eval_data === undefined ? undefined : normalizeData(config.eval_data, baseDir).path,
+    split: testSplit, pairs, baseDir, batchSize: args.perDeviceEvalBatchSize,
+  });
   const evalDataset = config.eval_dataset === undefined ? undefined : await loadDatasets(config.eval_dataset, baseDir, 'eval_dataset');
   const numExamples = trainDataset instanceof Dataset ? trainDataset.numRows : Object.values(trainDataset).reduce((n, d) => n + d.numRows, 0);
 
