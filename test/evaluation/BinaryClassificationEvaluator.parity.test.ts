@@ -8,6 +8,7 @@
  * sentinels 0 and -1 in the CSV). Plus the errors for bad input.
  */
 import { BinaryClassificationEvaluator } from '../../lib/evaluation/BinaryClassificationEvaluator';
+import { formatNumpyFloat32 } from '../../lib/evaluation/pythonFloat';
 import { averagePrecisionScore, matthewsCorrcoef } from '../../lib/evaluation/sklearnMetrics';
 import { describeIf, missing } from '../helpers/requirements';
 import { camelOptions, compareCase, logParityStats, runEvaluatorCase, runReference, type CaseResult, type EvaluatorCase, type EvaluatorSpec } from './evaluatorParity';
@@ -139,4 +140,13 @@ describe('sklearn metrics', () => {
     expect(matthewsCorrcoef([1, 1, 0, 0, 1], [1, 0, 0, 1, 1])).toBeCloseTo(0.16666666666666666, 14);
     expect(matthewsCorrcoef([1, 1, 1], [1, 1, 1])).toBe(0);
   });
+});
+
+describe('formatNumpyFloat32: the thresholds as str(np.float32) writes them in the CSV', () => {
+  // The strings numpy 2.4 prints for np.float32(x).
+  test.each([
+    [0.1, '0.1'], [1 / 3, '0.33333334'], [1e-5, '1e-05'], [2.5e-4, '0.00025'], [1e-4, '1e-04'], [0.00010001, '0.00010001'],
+    [5, '5.0'], [100, '100.0'], [999999.94, '999999.94'], [1e6, '1e+06'], [4194304.5, '4.1943045e+06'], [123456789, '1.2345679e+08'],
+    [1e16, '1e+16'], [-3e6, '-3e+06'], [-0.00012, '-0.00012'], [-0, '-0.0'], [NaN, 'nan'],
+  ])('%p -> %s', (x, text) => expect(formatNumpyFloat32(Math.fround(x))).toBe(text));
 });
