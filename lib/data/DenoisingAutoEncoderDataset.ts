@@ -71,6 +71,11 @@ export class DenoisingAutoEncoderDataset {
     return new InputExample({ texts: [this.damaged[i], this.sentences[i]] });
   }
 
+  /** Every row as an InputExample, for the legacy fit: new DataLoader(dataset.examples(), {batchSize}). */
+  examples(): InputExample[] {
+    return this.sentences.map((_, i) => this.get(i));
+  }
+
   /** A Dataset with the columns of sentence-transformers' TSDAE example: "noisy" (damaged) and "text" (original). */
   toDataset(): Dataset {
     return Dataset.fromRecords(this.sentences.map((text, i) => ({ noisy: this.damaged[i], text })), 'DenoisingAutoEncoderDataset');

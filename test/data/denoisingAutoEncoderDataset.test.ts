@@ -55,6 +55,7 @@ describe('deleteWords / DenoisingAutoEncoderDataset', () => {
     expect(a.damaged).toEqual(b.damaged);
     expect(a.damaged).not.toEqual(c.damaged);
     expect(a.get(3).texts).toEqual([a.damaged[3], sentences[3]]);
+    expect(a.examples().map((e) => e.texts)).toEqual(sentences.slice(0, 20).map((s, i) => [a.damaged[i], s]));
     expect([a.toDataset().numRows, a.toDataset().columnNames]).toEqual([20, ['noisy', 'text']]);
   });
 
