@@ -59,6 +59,11 @@ describeIf(needs, 'the tutorials as example configs', () => {
     await expectFinalModel(train('001-financial-matryoshka.yaml'));
   });
 
+  test('002 labelled: BatchSemiHardTripletLoss, eval_loss on held-out rows, TripletEvaluator', async () => {
+    const out = train('002-labelled-triplets.yaml', ['--set', 'eval_steps=3', '--json']);
+    await expectFinalModel(out);
+  });
+
   test('003 MNRL on (question, passage) pairs', async () => {
     await expectFinalModel(train('003-mpnet-mnrl.yaml'));
   });
