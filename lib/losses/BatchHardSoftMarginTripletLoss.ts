@@ -1,5 +1,5 @@
 import type { BatchDistanceMetric, LossSpec } from '../binding/AddonTypes';
-import { checkClassLabelData } from './BatchHardTripletLoss';
+import { checkClassLabelData } from './BatchTripletLoss';
 import { BATCH_DISTANCE_METRICS, batchDistanceMetricName, checkChoice, readBatchDistanceMetric } from './distanceMetrics';
 import type { Loss, LossData } from './Loss';
 import type { LossOptions } from './LossOptions';

@@ -1,5 +1,5 @@
 import type { LossSpec } from '../binding/AddonTypes';
-import { miniBatchSize } from './CachedMultipleNegativesRankingLoss';
+import { miniBatchSize } from './CachedRankingLoss';
 import { checkGistData, gistConfigDict, gistOptionsFromConfig, gistSpec, resolveGistOptions, type GistOptions, type ResolvedGistOptions } from './gistGuide';
 import type { Loss, LossData, LossModel } from './Loss';
 import type { LossOptions } from './LossOptions';

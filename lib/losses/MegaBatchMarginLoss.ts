@@ -1,5 +1,5 @@
 import type { LossSpec } from '../binding/AddonTypes';
-import { miniBatchSize } from './CachedMultipleNegativesRankingLoss';
+import { miniBatchSize } from './CachedRankingLoss';
 import { rejectLabels, requireInputColumns } from './dataRequirements';
 import type { Loss, LossData } from './Loss';
 import type { LossOptions } from './LossOptions';

@@ -1,59 +1,19 @@
-import type { LossSpec, SimilarityFunction } from '../binding/AddonTypes';
-import { rejectLabels, requireInputColumns } from './dataRequirements';
-import type { Loss, LossData } from './Loss';
 import type { LossOptions } from './LossOptions';
+import { RankingLoss, rankingOptionsFromConfig, type RankingLossOptions } from './RankingLoss';
 
-export interface RankingLossOptions {
-  /** Multiplier of the similarity scores before the softmax (sentence-transformers' default 20). */
-  scale?: number;
-  /** 'cosine' (sentence-transformers' cos_sim, the default) or 'dot'. */
-  similarity?: SimilarityFunction;
-}
-
-/** Reads and checks the options both ranking losses share. */
-export function rankingOptions(lossName: string, options: RankingLossOptions): Required<RankingLossOptions> {
-  const scale = options.scale ?? 20;
-  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`${lossName}: scale must be a positive number, got ${options.scale}`);
-  return { scale, similarity: options.similarity ?? 'cosine' };
-}
-
-export function rankingOptionsFromConfig(o: LossOptions): RankingLossOptions {
-  return { scale: o.number('scale', 20), similarity: o.similarity() };
-}
-
-export function checkRankingData(lossName: string, data: LossData): void {
-  requireInputColumns(lossName, data, { min: 2, describe: '(anchor, positive[, negative...]) input columns' });
-  rejectLabels(lossName, data);
-}
+// The shared option readers live with the base class; re-exported for the losses that build on them.
+export { checkRankingData, rankingOptions, rankingOptionsFromConfig, type RankingLossOptions } from './RankingLoss';
 
 /**
  * In-batch negatives: each anchor must rank its own positive above every other positive (and every
  * hard negative from extra columns) of the batch; cross-entropy over the scaled similarity row.
  */
-export class MultipleNegativesRankingLoss implements Loss {
-  readonly name = 'MultipleNegativesRankingLoss';
-  readonly scale: number;
-  readonly similarity: SimilarityFunction;
-
+export class MultipleNegativesRankingLoss extends RankingLoss {
   constructor(options: RankingLossOptions = {}) {
-    ({ scale: this.scale, similarity: this.similarity } = rankingOptions(this.name, options));
+    super('MultipleNegativesRankingLoss', options);
   }
 
   static fromConfig(o: LossOptions): MultipleNegativesRankingLoss {
     return new MultipleNegativesRankingLoss(rankingOptionsFromConfig(o));
-  }
-
-  toSpec(): LossSpec {
-    return { name: this.name, scale: this.scale, similarity: this.similarity };
-  }
-
-  checkData(data: LossData): void {
-    checkRankingData(this.name, data);
-  }
-
-  checkModel(): void {}
-
-  configDict(): Record<string, unknown> {
-    return { scale: this.scale, similarity_fct: this.similarity === 'cosine' ? 'cos_sim' : 'dot_score' };
   }
 }
