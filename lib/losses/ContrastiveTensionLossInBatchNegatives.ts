@@ -2,7 +2,7 @@ import type { LossSpec, SimilarityFunction } from '../binding/AddonTypes';
 import { rejectLabels, requireInputColumns } from './dataRequirements';
 import type { Loss, LossData } from './Loss';
 import type { LossOptions } from './LossOptions';
-import { rankingOptions, rankingOptionsFromConfig, type RankingLossOptions } from './MultipleNegativesRankingLoss';
+import { rankingOptions, rankingOptionsFromConfig, type RankingLossOptions } from './RankingLoss';
 
 /**
  * Contrastive Tension with in-batch negatives: the loss owns model1, a copy of the model taken when training

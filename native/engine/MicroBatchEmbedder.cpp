@@ -37,6 +37,11 @@ std::vector<at::Tensor> MicroBatchEmbedder::embedAll() {
   return columns;
 }
 
+at::Tensor MicroBatchEmbedder::embedColumn(int64_t column) {
+  if (numColumns_ == 1) return forward_(packed_);
+  return forward_(pack_(texts(column, 0, rows_)));
+}
+
 std::vector<std::vector<at::Tensor>> MicroBatchEmbedder::embedAllLayers() {
   TORCH_CHECK(layersForward_, "this encoder cannot give the embeddings of every layer");
   std::vector<std::vector<at::Tensor>> layers;

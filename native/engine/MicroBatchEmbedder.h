@@ -30,6 +30,7 @@ class MicroBatchEmbedder : public BatchEmbedder {
   int64_t numColumns() const override { return numColumns_; }
   int64_t rows() const override { return rows_; }
   std::vector<at::Tensor> embedAll() override;
+  at::Tensor embedColumn(int64_t column) override;
   std::vector<std::vector<at::Tensor>> embedAllLayers() override;
   void setLayersForward(LayersForward layersForward) { layersForward_ = std::move(layersForward); }
   at::Tensor embed(int64_t column, int64_t begin, int64_t end, bool withGrad) override;

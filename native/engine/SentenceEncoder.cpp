@@ -95,6 +95,9 @@ void SentenceEncoder::configureTraining(const TrainingSpec& spec) {
   LossContext context{embeddingDim()};
   context.vocabSize = encoder_.config().vocabSize;  // a GIST guide must share the model's vocabulary
   context.device = device_;                          // a loss's own parameters (SoftmaxLoss' head) live here
+  context.encoder = &encoder_;                        // ContrastiveTension losses copy the model as it is now
+  context.pooling = pooling_;
+  context.normalize = normalize_;
   for (const JsonValue& loss : spec.losses) losses.push_back(createLoss(LossSpec(loss), context));
   std::vector<std::tuple<std::string, at::Tensor, bool>> params;
   for (const auto& [name, t] : encoder_.parameters()) params.emplace_back(name, t, BertEncoder::decays(name));

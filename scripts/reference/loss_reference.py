@@ -30,6 +30,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import warnings
 
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -93,11 +94,25 @@ def encoder_params(model: SentenceTransformer) -> dict[str, torch.nn.Parameter]:
     return {n: p for n, p in model[0].auto_model.named_parameters() if not n.startswith("pooler.")}
 
 
-def loss_params(loss_fn: torch.nn.Module) -> dict[str, torch.nn.Parameter]:
-    # The loss module holds the model too (as .model, or inner.model), and GIST's frozen guide (.guide): its own
-    # parameters are the rest.
+def loss_params(loss_fn: torch.nn.Module, model: torch.nn.Module | None = None) -> dict[str, torch.nn.Parameter]:
+    # The loss module holds the model too (as .model, or inner.model, or ContrastiveTension's .model2), and GIST's
+    # frozen guide (.guide): its own parameters are the rest.
     held = ("model", "guide")
-    return {n: p for n, p in loss_fn.named_parameters() if not any(n.startswith(f"{h}.") or f".{h}." in n for h in held)}
+    model_ids = {id(p) for p in model.parameters()} if model is not None else set()
+    own = {}
+    for n, p in loss_fn.named_parameters():
+        if id(p) in model_ids:
+            continue
+        copy = re.match(r"(\w+)\.0\.(?:auto_)?model\.(.+)", n)
+        if copy and copy.group(1) not in held:
+            # A copy of the model that the loss trains (ContrastiveTension's model1, its Transformer module 0):
+            # "<attr>.<encoder name>" as the engine names it, its pooler left out as the model's is.
+            if not copy.group(2).startswith("pooler."):
+                own[f"{copy.group(1)}.{copy.group(2)}"] = p
+            continue
+        if not any(n.startswith(f"{h}.") or f".{h}." in n for h in held):
+            own[n] = p
+    return own
 
 
 @contextlib.contextmanager
@@ -146,7 +161,7 @@ def main() -> None:
             torch.manual_seed(case["lossSeed"])
         guide = SentenceTransformer(case["guide"], device="cpu") if case.get("guide") else None
         loss_fn = make_loss(model, case["loss"], guide)
-        own = loss_params(loss_fn)
+        own = loss_params(loss_fn, model)
         with torch.no_grad():
             for name, value in (case.get("lossParameters") or {}).items():
                 own[name].copy_(torch.tensor(value, dtype=own[name].dtype))

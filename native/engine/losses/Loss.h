@@ -47,6 +47,9 @@ class BatchEmbedder {
   virtual int64_t rows() const = 0;
   /** Every column in one training-mode forward with autograd: (rows, D) fp32 each, as compute() gets them. */
   virtual std::vector<at::Tensor> embedAll() = 0;
+  /** One column (all rows) in one training-mode forward with autograd, (rows, D) fp32: for a loss that embeds
+   *  the other columns with a model of its own (ContrastiveTensionLoss). */
+  virtual at::Tensor embedColumn(int64_t column) = 0;
   /** Every column pooled from every hidden state in one forward: [layer][column] (rows, D), layer 0 the
    *  embedding layer's output, the last equal to embedAll()'s (LossInputs::layers). Costs one pooling per layer. */
   virtual std::vector<std::vector<at::Tensor>> embedAllLayers();

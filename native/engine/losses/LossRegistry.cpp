@@ -27,6 +27,8 @@ std::unique_ptr<Loss> makeOnlineContrastiveLoss(const LossSpec&, const LossConte
 std::unique_ptr<Loss> makeCosineSimilarityLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeCoSENTLoss(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeAnglELoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeContrastiveTensionLoss(const LossSpec&, const LossContext&);
+std::unique_ptr<Loss> makeContrastiveTensionLossInBatchNegatives(const LossSpec&, const LossContext&);
 std::unique_ptr<Loss> makeDenoisingAutoEncoderLoss(const LossSpec&, const LossContext&);
 
 namespace {
@@ -53,6 +55,8 @@ const std::map<std::string, LossFactory>& registry() {
       {"CosineSimilarityLoss", makeCosineSimilarityLoss},
       {"CoSENTLoss", makeCoSENTLoss},
       {"AnglELoss", makeAnglELoss},
+      {"ContrastiveTensionLoss", makeContrastiveTensionLoss},
+      {"ContrastiveTensionLossInBatchNegatives", makeContrastiveTensionLossInBatchNegatives},
       {"DenoisingAutoEncoderLoss", makeDenoisingAutoEncoderLoss},
   };
   return table;

@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "BertEncoder.h"
 #include "Loss.h"
 #include "LossSpec.h"
+#include "Pooling.h"
 
 namespace embedforge {
 
@@ -20,6 +22,12 @@ struct LossContext {
   int64_t vocabSize = 0;
   /** Where a loss's own parameters live (Loss::parameters). */
   at::Device device = at::kCPU;
+  /** The model as it is at configureTraining, for a loss that trains its own copy of it (ContrastiveTension's
+   *  model1): its encoder (weights read, not kept), pooling and normalization. Null where no model is given.
+   *  DenoisingAutoEncoderLoss keeps the pointer: its decoder uses the encoder's tensors (the engine owns both). */
+  const BertEncoder* encoder = nullptr;
+  PoolingMode pooling = PoolingMode::Mean;
+  bool normalize = false;
 };
 
 using LossFactory = std::unique_ptr<Loss> (*)(const LossSpec&, const LossContext&);
