@@ -10,6 +10,7 @@ import { ContrastiveTensionDataLoader } from '../../lib/losses/ContrastiveTensio
 import { ContrastiveTensionLoss } from '../../lib/losses/ContrastiveTensionLoss';
 import { ContrastiveTensionLossInBatchNegatives } from '../../lib/losses/ContrastiveTensionLossInBatchNegatives';
 import { Trainer } from '../../lib/training/Trainer';
+import type { SentenceTransformer } from '../../lib/models/SentenceTransformer';
 import { readSafetensors } from '../engine/safetensors';
 import { describeIf, missing, tmpDir } from '../helpers/requirements';
 import { tinySetup } from '../helpers/tinyModel';
@@ -51,5 +52,40 @@ describeIf(missing({ addon: true }), 'Contrastive Tension losses in the Trainer'
         expect(Math.abs(scale - Math.log(20))).toBeGreaterThan(1e-4);
       }
     }
+  });
+
+  test('a resumed run takes model1 and logit_scale from the checkpoint: the same step losses as an uninterrupted run', async () => {
+    const work = tmpDir('contrastive-tension-resume');
+    const data = () => Dataset.fromRecords(syntheticRetrievalPairs(40, 3).flatMap((p) => [p.anchor, p.positive]).map((text) => ({ text })), 'sentences');
+    const args = (dir: string) => ({ ...ARGS, max_steps: 4, save_steps: 1, output_dir: dir });
+    const straight = new Trainer({ model: (await tinySetup(work)).model, args: args(path.join(work, 'straight')), trainDataset: data(), loss: new ContrastiveTensionLossInBatchNegatives() });
+    await straight.train();
+    const outDir = path.join(work, 'interrupted');
+    const interrupted = new Trainer({
+      model: (await tinySetup(work)).model, args: args(outDir), trainDataset: data(), loss: new ContrastiveTensionLossInBatchNegatives(),
+      callbacks: { onSave: (dir) => { if (dir.endsWith('checkpoint-2')) throw new Error('simulated crash'); } },
+    });
+    await expect(interrupted.train()).rejects.toThrow('simulated crash');
+    // Other starting weights: model1 copied from them at configureTraining must be replaced by the checkpoint's.
+    const resumed = new Trainer({ model: (await tinySetup(work, { seed: 99 })).model, args: args(outDir), trainDataset: data(), loss: new ContrastiveTensionLossInBatchNegatives() });
+    await resumed.train({ resumeFromCheckpoint: path.join(outDir, 'checkpoint-2') });
+    const expected = straight.stepLosses.slice(2);
+    console.log(`resume: steps 3-4 ${resumed.stepLosses.map((l) => l.toFixed(6)).join(', ')} (uninterrupted ${expected.map((l) => l.toFixed(6)).join(', ')})`);
+    expect(resumed.stepLosses).toHaveLength(2);
+    resumed.stepLosses.forEach((l, i) => expect(Math.abs(l - expected[i])).toBeLessThanOrEqual(1e-6 * Math.abs(expected[i])));
+  });
+
+  test('the legacy fit takes a ContrastiveTensionDataLoader as sentence-transformers\' fit does: its pairs, labels and batch size', async () => {
+    const work = tmpDir('contrastive-tension-fit');
+    const sentences = syntheticRetrievalPairs(40, 3).flatMap((p) => [p.anchor, p.positive]);
+    const loader = new ContrastiveTensionDataLoader(sentences, { batchSize: 8, posNegRatio: 4, seed: 1 });
+    const model: SentenceTransformer = (await tinySetup(work)).model;
+    const steps: number[] = [];
+    await model.fit({
+      trainObjectives: [[loader, new ContrastiveTensionLoss()]], epochs: 1, outputPath: path.join(work, 'out'), checkpointPath: path.join(work, 'checkpoints'),
+      showProgressBar: false, onStep: (s) => steps.push(s.loss),
+    });
+    expect(steps).toHaveLength(loader.examples.length / 8);
+    expect(steps.every(Number.isFinite)).toBe(true);
   });
 });
