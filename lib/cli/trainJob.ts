@@ -6,6 +6,9 @@
 import * as path from 'path';
 import { Dataset } from '../data/Dataset';
 import type { PairsOptions } from '../evaluation/irDatasets';
+import { columnRoles, textColumn } from '../data/inputColumns';
+import { DenoisingAutoEncoderDataset } from '../data/DenoisingAutoEncoderDataset';
+import { ContrastiveTensionDataLoader } from '../losses/ContrastiveTensionDataLoader';
 import { lossFromConfig } from '../losses/lossRegistry';
 import type { LossConfig } from '../losses/LossOptions';
 import { MultipleNegativesRankingLoss } from '../losses/MultipleNegativesRankingLoss';
@@ -62,6 +65,21 @@ function lossFromFileConfig(config: LossConfig, baseDir: string): Loss {
   return lossFromConfig(resolve(config) as LossConfig);
 }
 
+/**
+ * DenoisingAutoEncoderLoss and ContrastiveTensionLoss train on single sentences through a data step of their
+ * own (sentence-transformers' DenoisingAutoEncoderDataset and ContrastiveTensionDataLoader): given one
+ * column of sentences, the command makes their (damaged, original) or (sentence, sentence, 1/0) rows, seeded
+ * with the training seed.
+ */
+function unsupervisedPairs(ds: Dataset, loss: Loss, args: TrainingArguments): Dataset {
+  if (loss.name !== 'DenoisingAutoEncoderLoss' && loss.name !== 'ContrastiveTensionLoss') return ds;
+  const inputs = columnRoles(ds).inputs;
+  if (inputs.length !== 1) return ds;
+  const sentences = textColumn(ds, inputs[0]);
+  if (loss.name === 'DenoisingAutoEncoderLoss') return new DenoisingAutoEncoderDataset(sentences, { seed: args.seed }).toDataset();
+  return new ContrastiveTensionDataLoader(sentences, { batchSize: args.perDeviceTrainBatchSize, seed: args.seed }).toDataset();
+}
+
 /** One loss for all datasets, or per dataset its own (falling back to the config's top-level loss). */
 function lossesFor(names: string[], own: Record<string, Loss | undefined>, shared: Loss): Loss | Record<string, Loss> {
   if (names.every((n) => own[n] === undefined)) return shared;
@@ -90,8 +108,9 @@ export async function runTrainJob(
   let pairs: PairsOptions = {};
   if (isDatasetMap(config.train_data)) {
     const map = await loadDatasetMap(config.train_data, baseDir, 'train_data');
-    trainDataset = map.datasets;
     loss = lossesFor(Object.keys(map.datasets), map.losses, sharedLoss);
+    const lossOf = (name: string): Loss => (typeof (loss as Loss).toSpec === 'function' ? (loss as Loss) : (loss as Record<string, Loss>)[name]);
+    trainDataset = Object.fromEntries(Object.entries(map.datasets).map(([name, ds]) => [name, unsupervisedPairs(ds, lossOf(name), args)]));
   } else {
     const trainSpec = normalizeData(config.train_data, baseDir);
     let train = await loadTrainData(trainSpec);
@@ -103,7 +122,7 @@ export async function runTrainJob(
       train = split.train;
     }
     if (trainSpec.columns) train = train.selectColumns(trainSpec.columns);
-    trainDataset = train;
+    trainDataset = unsupervisedPairs(train, sharedLoss, args);
     loss = sharedLoss;
   }
   const evaluator = await evaluatorFromConfig(config.evaluator, {

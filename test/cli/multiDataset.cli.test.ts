@@ -46,15 +46,36 @@ describeIf(needs, 'embedforge train: several datasets, a loss each, eval_dataset
     const r = run(['train', '--config', config, '--json']);
     expect([r.code, r.stderr.slice(-2000)]).toEqual([0, expect.any(String)]);
     const logs = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number>);
-    const evals = logs.filter((l) => 'eval_pairs_loss' in l);
-    expect(evals.map((l) => l.step)).toEqual([3, 6]);
-    for (const l of evals) {
-      expect(Number.isFinite(l.eval_pairs_loss) && Number.isFinite(l.eval_scored_loss)).toBe(true);
-      expect(l.eval_pairs_loss).not.toBe(l.eval_scored_loss);
-    }
+    // As the HF Trainer logs a dict of eval datasets: one entry per dataset and evaluation.
+    const pairs = logs.filter((l) => 'eval_pairs_loss' in l);
+    const scored = logs.filter((l) => 'eval_scored_loss' in l);
+    expect(pairs.map((l) => l.step)).toEqual([3, 6]);
+    expect(scored.map((l) => l.step)).toEqual([3, 6]);
+    pairs.forEach((l, i) => {
+      expect(Number.isFinite(l.eval_pairs_loss) && Number.isFinite(scored[i].eval_scored_loss)).toBe(true);
+      expect(l.eval_pairs_loss).not.toBe(scored[i].eval_scored_loss);
+    });
     const card = fs.readFileSync(path.join(work, 'out-multi', 'final', 'README.md'), 'utf8');
     expect(card).toContain('MultipleNegativesRankingLoss');
     expect(card).toContain('CoSENTLoss');
+  });
+
+  test('single sentences: DenoisingAutoEncoderLoss and ContrastiveTensionLoss get their pairs from the command', () => {
+    const sentences = path.join(work, 'sentences.jsonl');
+    const rows = fs.readFileSync(path.join(work, 'pairs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { positive: string });
+    fs.writeFileSync(sentences, rows.map((r) => JSON.stringify({ text: r.positive })).join('\n') + '\n');
+    for (const loss of ['DenoisingAutoEncoderLoss', 'ContrastiveTensionLoss']) {
+      const config = path.join(work, `${loss}.yaml`);
+      fs.writeFileSync(config, YAML.stringify({
+        model: 'model', train_data: 'sentences.jsonl', loss,
+        args: { output_dir: `out-${loss}`, max_steps: 2, per_device_train_batch_size: 8, logging_steps: 1, save_strategy: 'no' },
+      }));
+      const r = run(['train', '--config', config, '--json']);
+      expect([loss, r.code, r.code === 0 ? '' : r.stderr.slice(-1500)]).toEqual([loss, 0, '']);
+      const losses = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { loss?: number }).filter((l) => typeof l.loss === 'number');
+      expect(losses).toHaveLength(2);
+      expect(losses.every((l) => Number.isFinite(l.loss) && l.loss! > 0)).toBe(true);
+    }
   });
 
   test('a loss given the wrong data fails before training, naming the dataset, the loss and the columns', () => {
