@@ -205,7 +205,7 @@ export interface DeviceInfo {
 /**
  * A torch.Generator on the CPU (LibTorch's own): what sentence-transformers' batch samplers shuffle with, so
  * the same seed gives the same batches here. Calls run synchronously on the JS thread (a sampler draws about
- * one permutation per epoch; ~10 ms per million rows).
+ * one permutation per epoch; some 40 ms per million rows).
  */
 export interface TorchGenerator {
   /** generator.manual_seed(seed); seed: an integer in [0, 2^53). */
