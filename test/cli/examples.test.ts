@@ -36,14 +36,14 @@ describeIf(needs, 'the tutorials as example configs', () => {
     fs.writeFileSync(legalSample, lines.slice(0, 400).join('\n') + '\n');
   });
 
-  function train(config: string, extra: string[] = []): string {
+  function train(config: string, extra: string[] = []): { out: string; stdout: string } {
     const out = path.join(work, path.basename(config, '.yaml'));
     const r = run([cli, 'train', '--config', path.join(examples, config), '--model', modelDir, '--output-dir', out,
       '--set', 'max_steps=3', '--set', 'per_device_train_batch_size=8', '--set', 'gradient_accumulation_steps=1', '--set', 'logging_steps=1', ...extra]);
     if (r.code !== 0) throw new Error(`${config} failed (${r.code}):\n${r.stderr.slice(-3000)}`);
     const printed = r.stderr.split('\n').filter((l) => /^\s*(metric|\S+@\d+|eval_|.*accuracy|.*loss)/i.test(l)).slice(0, 12);
     console.log(`${config}: ${printed.join('\n  ')}`);
-    return out;
+    return { out, stdout: r.stdout };
   }
 
   async function expectFinalModel(out: string): Promise<void> {
@@ -52,23 +52,29 @@ describeIf(needs, 'the tutorials as example configs', () => {
   }
 
   test('000 trivia: MNRL, NO_DUPLICATES, IR evaluator on a 10 % split', async () => {
-    await expectFinalModel(train('000-trivia-mnrl.yaml', ['--train-data', legalSample]));
+    await expectFinalModel(train('000-trivia-mnrl.yaml', ['--train-data', legalSample]).out);
   });
 
   test('001 financial: MatryoshkaLoss over MNRL, IR evaluator per dim, best model by dim_128', async () => {
-    await expectFinalModel(train('001-financial-matryoshka.yaml'));
+    await expectFinalModel(train('001-financial-matryoshka.yaml').out);
   });
 
   test('002 labelled: BatchSemiHardTripletLoss, eval_loss on held-out rows, TripletEvaluator', async () => {
-    const out = train('002-labelled-triplets.yaml', ['--set', 'eval_steps=3', '--json']);
+    const { out, stdout } = train('002-labelled-triplets.yaml', ['--set', 'eval_steps=3', '--json']);
+    // The validation loss and the TripletEvaluator both run at step 3.
+    const evaluation = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number>)
+      .find((l) => 'eval_loss' in l);
+    expect(evaluation?.step).toBe(3);
+    expect(Number.isFinite(evaluation?.eval_loss)).toBe(true);
+    expect(evaluation?.['eval_bge-base-en-train_cosine_accuracy']).toBeGreaterThan(0);
     await expectFinalModel(out);
   });
 
   test('003 MNRL on (question, passage) pairs', async () => {
-    await expectFinalModel(train('003-mpnet-mnrl.yaml'));
+    await expectFinalModel(train('003-mpnet-mnrl.yaml').out);
   });
 
   test('004 OnlineContrastiveLoss on (question, chunk, 1/0), IR evaluator on the validation questions', async () => {
-    await expectFinalModel(train('004-contrastive-chunks.yaml'));
+    await expectFinalModel(train('004-contrastive-chunks.yaml').out);
   });
 });
