@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { Worker } from 'worker_threads';
-import { parseCsv } from './csv';
+import { CsvParser } from './csv';
+import { invalidUtf8Warning, MAX_STRING_LENGTH, readTextPieces, type InvalidUtf8, type TextPiece } from './textPieces';
 
 export type DataFormat = 'json' | 'jsonl' | 'csv' | 'tsv' | 'parquet';
 
@@ -25,6 +26,8 @@ export interface LoadOptions {
   columnNames?: string[];
   /** CSV/TSV: keep every value a string instead of turning all-numeric columns into numbers (as pandas does). */
   keepStrings?: boolean;
+  /** Receives warnings (invalid UTF-8 replaced by U+FFFD); default: a line on stderr. */
+  onWarning?: (message: string) => void;
 }
 
 export interface RawTable {
@@ -48,42 +51,87 @@ export function formatOf(file: string, options: LoadOptions): DataFormat {
   return format;
 }
 
+/** Limits the readers apply (tests lower them to exercise the paths for very large files). */
+export const readerLimits = {
+  /** A .json file holding one document larger than this cannot be parsed: one string holds at most this many characters. */
+  jsonDocumentBytes: MAX_STRING_LENGTH,
+  /** Bytes read at a time; the event loop gets a turn between pieces. */
+  pieceBytes: 1 << 20,
+};
+
 export async function readDataFile(file: string, options: LoadOptions = {}): Promise<RawTable> {
   const format = formatOf(file, options);
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file`);
+  if (fs.statSync(file).isDirectory()) throw new Error(`${file} is a folder, not a data file`);
   if (format === 'parquet') return readParquet(file);
-  const text = fs.readFileSync(file, 'utf8');
-  if (text.replace(/^\uFEFF/, '').trim() === '') throw new Error(`${file} is empty`);
-  if (format === 'json') return readJson(text, file, options.field);
-  if (format === 'jsonl') return readJsonLines(text, file);
-  return readDelimited(text, file, format, options);
+  const invalid: InvalidUtf8 = { count: 0, lines: [] };
+  const pieces = readTextPieces(file, invalid, readerLimits.pieceBytes);
+  let table: RawTable;
+  if (format === 'json') table = await readJson(pieces, file, options.field);
+  else if (format === 'jsonl') table = await readJsonLines(pieces, file);
+  else table = await readDelimited(pieces, file, format, options);
+  const warning = invalidUtf8Warning(file, invalid);
+  if (warning !== null) (options.onWarning ?? warnOnStderr)(warning);
+  return table;
 }
 
-/** Records (objects) to columns; every record must have the same keys as the first. */
-export function recordsToTable(records: unknown[], source: string, where: (i: number) => string, lines: Int32Array | null): RawTable {
-  if (records.length === 0) throw new Error(`${source} holds no records`);
-  const first = asRecord(records[0], source, where(0));
-  const names = Object.keys(first);
-  if (names.length === 0) throw new Error(`${source} ${where(0)}: the record has no fields`);
-  const index = new Map(names.map((n, k) => [n, k]));
-  const columns: unknown[][] = names.map(() => new Array(records.length));
-  for (let i = 0; i < records.length; i++) {
-    const record = asRecord(records[i], source, where(i));
+function warnOnStderr(message: string): void {
+  process.stderr.write(`embedforge: warning: ${message}\n`);
+}
+
+/**
+ * Columns built one record at a time (so a streamed file never holds its records twice); every record
+ * must have the same keys as the first.
+ */
+class RecordColumns {
+  private names: string[] | null = null;
+  private index = new Map<string, number>();
+  private columns: unknown[][] = [];
+  private lineNumbers: number[] = [];
+
+  constructor(private readonly source: string) {}
+
+  get size(): number {
+    return this.lineNumbers.length;
+  }
+
+  add(value: unknown, where: string, line: number): void {
+    const record = asRecord(value, this.source, where);
+    if (this.names === null) {
+      this.names = Object.keys(record);
+      if (this.names.length === 0) throw new Error(`${this.source} ${where}: the record has no fields`);
+      this.index = new Map(this.names.map((n, k) => [n, k]));
+      this.columns = this.names.map(() => []);
+    }
+    const names = this.names;
+    const row = this.lineNumbers.length;
     let seen = 0;
     for (const key in record) {
-      const k = index.get(key);
+      const k = this.index.get(key);
       if (k === undefined) {
-        throw new Error(`${source} ${where(i)}: column '${key}' is not in the first record (which has ${names.join(', ')})`);
+        throw new Error(`${this.source} ${where}: column '${key}' is not in the first record (which has ${names.join(', ')})`);
       }
-      columns[k][i] = record[key];
+      this.columns[k][row] = record[key];
       seen++;
     }
     if (seen !== names.length) {
       const absent = names.filter((n) => !(n in record));
-      throw new Error(`${source} ${where(i)}: missing column${absent.length > 1 ? 's' : ''} ${absent.map((n) => `'${n}'`).join(', ')} (the first record has ${names.join(', ')})`);
+      throw new Error(`${this.source} ${where}: missing column${absent.length > 1 ? 's' : ''} ${absent.map((n) => `'${n}'`).join(', ')} (the first record has ${names.join(', ')})`);
     }
+    this.lineNumbers.push(line);
   }
-  return { names, columns, lines };
+
+  table(withLines: boolean): RawTable {
+    if (this.names === null) throw new Error(`${this.source} holds no records`);
+    return { names: this.names, columns: this.columns, lines: withLines ? Int32Array.from(this.lineNumbers) : null };
+  }
+}
+
+/** Records (objects) to columns; every record must have the same keys as the first. */
+export function recordsToTable(records: unknown[], source: string, where: (i: number) => string, lines: Int32Array | null): RawTable {
+  const columns = new RecordColumns(source);
+  for (let i = 0; i < records.length; i++) columns.add(records[i], where(i), lines ? lines[i] : 0);
+  return columns.table(lines !== null);
 }
 
 function asRecord(value: unknown, source: string, where: string): Record<string, unknown> {
@@ -94,13 +142,31 @@ function asRecord(value: unknown, source: string, where: string): Record<string,
   return value as Record<string, unknown>;
 }
 
-function readJson(text: string, file: string, field: string | undefined): RawTable {
+function tooLargeForOneDocument(file: string, size: number): Error {
+  const mib = (size / 2 ** 20).toFixed(0);
+  return new Error(`${file} is ${mib} MiB of JSON in one document (an array or an object), too large to parse at once: `
+    + `JavaScript holds at most ${(readerLimits.jsonDocumentBytes / 2 ** 20).toFixed(0)} MiB of text in one string. `
+    + 'Convert it to JSON lines (one record per line, e.g. `jq -c \'.[]\' data.json > data.jsonl`, or in Python '
+    + '`datasets.Dataset.from_json(...).to_json("data.jsonl")`), which embedforge reads line by line at any size');
+}
+
+async function readJson(pieces: AsyncGenerator<TextPiece>, file: string, field: string | undefined): Promise<RawTable> {
+  const size = fs.statSync(file).size;
+  if (size > readerLimits.jsonDocumentBytes) {
+    // JSON lines under a .json name (what `Dataset.to_json` writes) stream at any size; one document cannot.
+    if (field !== undefined) throw tooLargeForOneDocument(file, size);
+    return readJsonLines(pieces, file, () => tooLargeForOneDocument(file, size));
+  }
+  const parts: string[] = [];
+  for await (const piece of pieces) parts.push(piece.text);
+  const text = parts.join('');
+  if (text.trim() === '') throw new Error(`${file} is empty`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (wholeError) {
     // Not one JSON document: JSON lines under a .json name (what `Dataset.to_json` writes by default).
-    if (field === undefined && /^\s*\{/.test(text.replace(/^\uFEFF/, ''))) return readJsonLines(text, file);
+    if (field === undefined && /^\s*\{/.test(text)) return readJsonLines(oneText(text), file);
     throw new Error(`${file}${lineOfJsonError(text, wholeError as Error)}: not valid JSON: ${(wholeError as Error).message}`);
   }
   if (field !== undefined) {
@@ -117,6 +183,10 @@ function readJson(text: string, file: string, field: string | undefined): RawTab
     return recordsToTable([parsed], file, () => 'line 1', Int32Array.of(1));
   }
   throw new Error(`${file}: expected an array of records, an object of columns, or JSON lines; got ${parsed === null ? 'null' : typeof parsed}`);
+}
+
+async function* oneText(text: string): AsyncGenerator<TextPiece> {
+  yield { text, firstLine: 1 };
 }
 
 /** " line L" for a JSON.parse error that names a character position, else "". */
@@ -140,52 +210,80 @@ function columnsToTable(entries: [string, unknown[]][], file: string): RawTable 
   return { names: entries.map(([n]) => n), columns: entries.map(([, v]) => v), lines: null };
 }
 
-function readJsonLines(text: string, file: string): RawTable {
-  const records: unknown[] = [];
-  const lineNumbers: number[] = [];
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  for (let k = 0; k < lines.length; k++) {
-    if (lines[k].trim() === '') continue;
-    try {
-      records.push(JSON.parse(lines[k]));
-    } catch (e) {
-      throw new Error(`${file} line ${k + 1}: ${(e as Error).message}`);
+/** One record per line; `firstLineError` replaces the error of an unparsable first line (a .json file that is not JSON lines). */
+async function readJsonLines(pieces: AsyncGenerator<TextPiece>, file: string, firstLineError?: () => Error): Promise<RawTable> {
+  const columns = new RecordColumns(file);
+  let blank = true;
+  for await (const piece of pieces) {
+    const lines = piece.text.split('\n');
+    for (let k = 0; k < lines.length; k++) {
+      const text = lines[k];
+      if (text.trim() === '') continue;
+      blank = false;
+      const line = piece.firstLine + k;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (e) {
+        if (columns.size === 0 && firstLineError) throw firstLineError();
+        throw new Error(`${file} line ${line}: ${(e as Error).message}`);
+      }
+      columns.add(value, `line ${line}`, line);
     }
-    lineNumbers.push(k + 1);
   }
-  return recordsToTable(records, file, (i) => `line ${lineNumbers[i]}`, Int32Array.from(lineNumbers));
+  if (blank) throw new Error(`${file} is empty`);
+  return columns.table(true);
 }
 
-function readDelimited(text: string, file: string, format: DataFormat, options: LoadOptions): RawTable {
+async function readDelimited(pieces: AsyncGenerator<TextPiece>, file: string, format: DataFormat, options: LoadOptions): Promise<RawTable> {
   const delimiter = options.delimiter ?? (format === 'tsv' ? '\t' : ',');
-  const { records, lines } = parseCsv(text, { delimiter, quote: options.quote === undefined ? '"' : options.quote }, file);
-  const names = options.columnNames ?? records[0];
-  const body = options.columnNames ? records : records.slice(1);
-  const bodyLines = options.columnNames ? lines : lines.slice(1);
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (name === '') throw new Error(`${file}: the header has an empty column name (columns: ${names.map((n) => JSON.stringify(n)).join(', ')})`);
-    if (seen.has(name)) throw new Error(`${file}: column '${name}' appears twice in the header`);
-    seen.add(name);
-  }
-  if (body.length === 0) throw new Error(`${file} holds a header but no rows`);
-  const columns: unknown[][] = names.map(() => new Array(body.length));
-  for (let i = 0; i < body.length; i++) {
-    const fields = body[i];
-    if (fields.length !== names.length) {
-      throw new Error(`${file} line ${bodyLines[i]}: ${fields.length} fields where the header has ${names.length} (${names.join(', ')})`);
+  let names: string[] | null = options.columnNames ?? null;
+  let columns: unknown[][] = names ? names.map(() => []) : [];
+  const lines: number[] = [];
+  const header = (fields: string[]): void => {
+    const seen = new Set<string>();
+    for (const name of fields) {
+      if (name === '') throw new Error(`${file}: the header has an empty column name (columns: ${fields.map((n) => JSON.stringify(n)).join(', ')})`);
+      if (seen.has(name)) throw new Error(`${file}: column '${name}' appears twice in the header`);
+      seen.add(name);
     }
-    for (let k = 0; k < names.length; k++) columns[k][i] = fields[k];
+    names = fields;
+    columns = fields.map(() => []);
+  };
+  if (names) header(names);
+  let sawText = false;
+  const parser = new CsvParser({ delimiter, quote: options.quote === undefined ? '"' : options.quote }, file, (fields, line) => {
+    if (names === null) return header(fields);
+    if (fields.length !== names.length) {
+      throw new Error(`${file} line ${line}: ${fields.length} fields where the header has ${names.length} (${names.join(', ')})`);
+    }
+    for (let k = 0; k < fields.length; k++) columns[k].push(fields[k]);
+    lines.push(line);
+  });
+  for await (const piece of pieces) {
+    if (!sawText && piece.text.trim() !== '') sawText = true;
+    parser.push(piece.text);
   }
-  if (!options.keepStrings) for (let k = 0; k < columns.length; k++) columns[k] = numericIfAll(columns[k] as string[]);
-  return { names, columns, lines: Int32Array.from(bodyLines) };
+  parser.finish();
+  if (!sawText) throw new Error(`${file} is empty`);
+  if (names === null) throw new Error(`${file} holds no records`);
+  if (lines.length === 0) throw new Error(`${file} holds a header but no rows`);
+  if (!options.keepStrings) for (let k = 0; k < columns.length; k++) columns[k] = await numericIfAll(columns[k] as string[]);
+  return { names, columns, lines: Int32Array.from(lines) };
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** Rows handled between two turns of the event loop in long passes over a column. */
+const ROWS_PER_TURN = 100_000;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** A column whose every value is a decimal number becomes numbers (pandas infers the same); any other stays text. */
-function numericIfAll(values: string[]): unknown[] {
-  for (const v of values) if (!NUMBER.test(v.trim())) return values;
+async function numericIfAll(values: string[]): Promise<unknown[]> {
+  for (let i = 0; i < values.length; i++) {
+    if (!NUMBER.test(values[i].trim())) return values;
+    if (i % ROWS_PER_TURN === ROWS_PER_TURN - 1) await nextTurn();
+  }
   return values.map(Number);
 }
 
