@@ -154,7 +154,7 @@ async function readJson(pieces: AsyncGenerator<TextPiece>, file: string, field: 
   const size = fs.statSync(file).size;
   if (size > readerLimits.jsonDocumentBytes) {
     // JSON lines under a .json name (what `Dataset.to_json` writes) stream at any size; one document cannot.
-    if (field !== undefined) throw tooLargeForOneDocument(file, size);
+    if (field !== undefined || firstNonBlankByte(file) !== 0x7b) throw tooLargeForOneDocument(file, size);
     return readJsonLines(pieces, file, () => tooLargeForOneDocument(file, size));
   }
   const parts: string[] = [];
@@ -183,6 +183,24 @@ async function readJson(pieces: AsyncGenerator<TextPiece>, file: string, field: 
     return recordsToTable([parsed], file, () => 'line 1', Int32Array.of(1));
   }
   throw new Error(`${file}: expected an array of records, an object of columns, or JSON lines; got ${parsed === null ? 'null' : typeof parsed}`);
+}
+
+/** The first byte that is not whitespace or a byte-order mark (-1 when the first 64 KiB have none). */
+function firstNonBlankByte(file: string): number {
+  const head = Buffer.alloc(65536);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    for (let k = 0; k < n; k++) {
+      const b = head[k];
+      if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
+      if (k === 0 && b === 0xef && head[1] === 0xbb && head[2] === 0xbf) { k += 2; continue; }
+      return b;
+    }
+    return -1;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 async function* oneText(text: string): AsyncGenerator<TextPiece> {
@@ -214,22 +232,27 @@ function columnsToTable(entries: [string, unknown[]][], file: string): RawTable 
 async function readJsonLines(pieces: AsyncGenerator<TextPiece>, file: string, firstLineError?: () => Error): Promise<RawTable> {
   const columns = new RecordColumns(file);
   let blank = true;
-  for await (const piece of pieces) {
-    const lines = piece.text.split('\n');
-    for (let k = 0; k < lines.length; k++) {
-      const text = lines[k];
-      if (text.trim() === '') continue;
-      blank = false;
-      const line = piece.firstLine + k;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (e) {
-        if (columns.size === 0 && firstLineError) throw firstLineError();
-        throw new Error(`${file} line ${line}: ${(e as Error).message}`);
+  try {
+    for await (const piece of pieces) {
+      const lines = piece.text.split('\n');
+      for (let k = 0; k < lines.length; k++) {
+        const text = lines[k];
+        if (text.trim() === '') continue;
+        blank = false;
+        const line = piece.firstLine + k;
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch (e) {
+          throw new Error(`${file} line ${line}: ${(e as Error).message}`);
+        }
+        columns.add(value, `line ${line}`, line);
       }
-      columns.add(value, `line ${line}`, line);
     }
+  } catch (e) {
+    // A first line that is not a record (or too long to read): one JSON document, not JSON lines.
+    if (columns.size === 0 && firstLineError) throw firstLineError();
+    throw e;
   }
   if (blank) throw new Error(`${file} is empty`);
   return columns.table(true);
