@@ -109,14 +109,14 @@ class RecordColumns {
     for (const key in record) {
       const k = this.index.get(key);
       if (k === undefined) {
-        throw new Error(`${this.source} ${where}: column '${key}' is not in the first record (which has ${names.join(', ')})`);
+        throw new Error(`${this.source} ${where}: column '${shown(key)}' is not in the first record (which has ${shownList(names)})`);
       }
       this.columns[k][row] = record[key];
       seen++;
     }
     if (seen !== names.length) {
       const absent = names.filter((n) => !(n in record));
-      throw new Error(`${this.source} ${where}: missing column${absent.length > 1 ? 's' : ''} ${absent.map((n) => `'${n}'`).join(', ')} (the first record has ${names.join(', ')})`);
+      throw new Error(`${this.source} ${where}: missing column${absent.length > 1 ? 's' : ''} ${absent.map((n) => `'${shown(n)}'`).join(', ')} (the first record has ${shownList(names)})`);
     }
     this.lineNumbers.push(line);
   }
@@ -133,6 +133,16 @@ export function recordsToTable(records: unknown[], source: string, where: (i: nu
   for (let i = 0; i < records.length; i++) columns.add(records[i], where(i), lines ? lines[i] : 0);
   return columns.table(lines !== null);
 }
+
+/** A name as shown in a message: a pathological (say 200 kB) column name is cut. */
+function shown(name: string): string {
+  return name.length > 60 ? `${name.slice(0, 60)}... (${name.length} characters)` : name;
+}
+
+const shownList = (names: readonly string[]): string => {
+  const list = names.slice(0, 20).map(shown).join(', ');
+  return names.length > 20 ? `${list}, ... (${names.length} columns)` : list;
+};
 
 function asRecord(value: unknown, source: string, where: string): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -221,7 +231,7 @@ function columnsToTable(entries: [string, unknown[]][], file: string): RawTable 
   const [firstName, firstValues] = entries[0];
   for (const [name, values] of entries) {
     if (values.length !== firstValues.length) {
-      throw new Error(`${file}: column '${name}' has ${values.length} values but column '${firstName}' has ${firstValues.length}`);
+      throw new Error(`${file}: column '${shown(name)}' has ${values.length} values but column '${shown(firstName)}' has ${firstValues.length}`);
     }
   }
   if (firstValues.length === 0) throw new Error(`${file} holds no records (its columns are empty)`);
@@ -266,8 +276,8 @@ async function readDelimited(pieces: AsyncGenerator<TextPiece>, file: string, fo
   const header = (fields: string[]): void => {
     const seen = new Set<string>();
     for (const name of fields) {
-      if (name === '') throw new Error(`${file}: the header has an empty column name (columns: ${fields.map((n) => JSON.stringify(n)).join(', ')})`);
-      if (seen.has(name)) throw new Error(`${file}: column '${name}' appears twice in the header`);
+      if (name === '') throw new Error(`${file}: the header has an empty column name (columns: ${shownList(fields.map((n) => JSON.stringify(n)))})`);
+      if (seen.has(name)) throw new Error(`${file}: column '${shown(name)}' appears twice in the header`);
       seen.add(name);
     }
     names = fields;
@@ -278,7 +288,7 @@ async function readDelimited(pieces: AsyncGenerator<TextPiece>, file: string, fo
   const parser = new CsvParser({ delimiter, quote: options.quote === undefined ? '"' : options.quote }, file, (fields, line) => {
     if (names === null) return header(fields);
     if (fields.length !== names.length) {
-      throw new Error(`${file} line ${line}: ${fields.length} fields where the header has ${names.length} (${names.join(', ')})`);
+      throw new Error(`${file} line ${line}: ${fields.length} fields where the header has ${names.length} (${shownList(names)})`);
     }
     for (let k = 0; k < fields.length; k++) columns[k].push(fields[k]);
     lines.push(line);
@@ -322,15 +332,15 @@ const fs = require('fs');
   const hyparquet = await import(workerData.moduleUrl);
   const buffer = fs.readFileSync(workerData.file);
   const file = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
-  let metadata;
   try {
-    metadata = hyparquet.parquetMetadata(file);
+    const metadata = hyparquet.parquetMetadata(file);
+    const names = hyparquet.parquetSchema(metadata).children.map((c) => c.element.name);
+    const rows = await hyparquet.parquetReadObjects({ file, metadata });
+    return { names, columns: names.map((name) => rows.map((row) => row[name])) };
   } catch (e) {
-    throw new Error('not a readable Parquet file: ' + e.message);
+    // hyparquet's own messages on damaged input are often internal (a TypeError); say what it means first.
+    throw new Error('not a readable Parquet file (damaged, truncated or not Parquet; the Parquet reader said: ' + e.message + ')');
   }
-  const names = hyparquet.parquetSchema(metadata).children.map((c) => c.element.name);
-  const rows = await hyparquet.parquetReadObjects({ file, metadata });
-  return { names, columns: names.map((name) => rows.map((row) => row[name])) };
 })().then((table) => parentPort.postMessage({ table }), (e) => parentPort.postMessage({ error: e.message }));
 `;
 
@@ -339,7 +349,7 @@ async function readParquet(file: string): Promise<RawTable> {
   const reply = await new Promise<{ table?: { names: string[]; columns: unknown[][] }; error?: string }>((resolve, reject) => {
     const worker = new Worker(PARQUET_WORKER, { eval: true, workerData: { file, moduleUrl } });
     worker.once('message', (message) => { resolve(message); void worker.terminate(); });
-    worker.once('error', reject);
+    worker.once('error', (e) => reject(new Error(`${file}: the Parquet reader failed: ${e.message}`)));
     worker.once('exit', (code) => reject(new Error(`${file}: the Parquet reader stopped (exit code ${code}) without an answer`)));
   });
   if (reply.error !== undefined) throw new Error(`${file}: ${reply.error}`);
