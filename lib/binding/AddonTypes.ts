@@ -7,7 +7,10 @@
  * - Texts cross the boundary packed and unpadded: text i is inputIds[cuSeqlens[i] .. cuSeqlens[i+1]),
  *   already tokenized with special tokens ([CLS] ... [SEP]) and truncated.
  * - Embedding matrices are row-major Float32Array of shape (rows, dim).
- * - Every method that touches tensors returns a Promise and runs on a worker thread (Napi::AsyncWorker).
+ * - Every method that touches tensors returns a Promise and runs on a worker thread (Napi::AsyncWorker):
+ *   nothing heavy runs on Node's main thread (not the weights' allocation, not a corpus copy).
+ * - Every object that holds native memory has dispose(): it frees the memory at once instead of at garbage
+ *   collection, and any later call throws an Error saying the object was disposed.
  * - Errors are thrown/rejected as JS Errors whose message names the offending tensor, shape or value.
  */
 
@@ -161,6 +164,14 @@ export interface LossAndGradients {
 }
 
 export interface NativeEncoder {
+  /** True once dispose() was called. */
+  readonly disposed: boolean;
+  /**
+   * Frees the weights, optimizer state and loss parameters (and returns the CUDA caching allocator's free
+   * blocks to the device) as soon as the call running on this encoder, if any, has finished; the promise
+   * resolves then. Every later call throws "this model was disposed". Calling it again does nothing.
+   */
+  dispose(): Promise<void>;
   /** Width of the sentence embedding (the config's hidden_size). */
   readonly embeddingDim: number;
   /** Names of the trainable parameters, Hugging Face BERT names without the "bert." prefix. */
@@ -173,8 +184,9 @@ export interface NativeEncoder {
   saveWeights(path: string): Promise<void>;
   /** Forward without gradients, eval mode: pooled (and normalized) embeddings, rows in input order. */
   encode(texts: PackedTexts): Promise<Float32Array>;
-  /** Creates the optimizer; must precede trainStep. Calling it again resets the optimizer state. */
-  configureTraining(spec: TrainingSpec): void;
+  /** Creates the optimizer; must precede trainStep (await it). Calling it again resets the optimizer state.
+   *  Waits for a running call of this encoder on a worker thread, not on the JS thread. */
+  configureTraining(spec: TrainingSpec): Promise<void>;
   /** One micro-batch: train-mode forward (dropout per config), loss, backward, and the optimizer step at a boundary. */
   trainStep(request: TrainStepRequest): Promise<TrainStepResult>;
   /** For parity tests: the configured loss on one batch and its gradients, in train mode, without any update; gradients are zeroed afterwards. */
@@ -212,16 +224,21 @@ export interface TorchGenerator {
   manualSeed(seed: number): void;
   /** torch.randperm(n, generator=this): a permutation of 0..n-1, continuing the generator's state. */
   randperm(n: number): Int32Array;
+  /** Drops the generator's state at once; later calls throw "this generator was disposed". */
+  dispose(): void;
 }
 
 export interface Addon {
-  NativeEncoder: new (options: EncoderOptions) => NativeEncoder;
+  /** NativeEncoder.create(options): the encoder with its weights allocated on a worker thread (uninitialised
+   *  until loadWeights or initWeights). The class has no public constructor. */
+  NativeEncoder: { create(options: EncoderOptions): Promise<NativeEncoder> };
   /** torch.Generator(): LibTorch's default seed until manualSeed (or the seed given here). */
   TorchGenerator: new (seed?: number) => TorchGenerator;
   /** Seeds every LibTorch generator (dropout masks, initWeights draws its own seed). */
   manualSeed(seed: number): void;
   deviceInfo(): DeviceInfo;
-  /** Top-k corpus rows by similarity for each query: (numQueries x dim) against (numCorpus x dim); k is capped at numCorpus. */
+  /** Top-k corpus rows by similarity for each query: (numQueries x dim) against (numCorpus x dim); k is capped at numCorpus.
+   *  The arrays are read in place on a worker thread (not copied on the JS thread): do not modify them until it resolves. */
   searchTopK(queries: Float32Array, corpus: Float32Array, dim: number, k: number,
     similarity: SimilarityFunction, device: Device): Promise<TopK>;
 }

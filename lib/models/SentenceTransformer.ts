@@ -1,7 +1,8 @@
 /**
  * A sentence-transformers model: BERT-family Transformer -> Pooling -> optional Normalize, with its
  * tokenizer. Weights and tensor work live in the native encoder; this class owns the folder format,
- * tokenization, batching of encode() and the model card.
+ * tokenization, batching of encode() and the model card. dispose() frees the native memory at once; a
+ * disposed model throws "this model was disposed" when used.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -63,10 +64,11 @@ export class SentenceTransformer implements EmbeddingModel {
     const info = readModelFolder(dir);
     const device = resolveDevice(options.device);
     const { NativeEncoder } = loadAddon();
-    const native = new NativeEncoder({ configJson: info.configJson, pooling: info.pooling, normalize: info.normalize, device });
+    const native = await NativeEncoder.create({ configJson: info.configJson, pooling: info.pooling, normalize: info.normalize, device });
     try {
       await native.loadWeights(info.weightsPath);
     } catch (e) {
+      await native.dispose();
       throw new Error(`${info.weightsPath}: ${(e as Error).message}`);
     }
     const tokenizer = TextTokenizer.fromFolder(info.transformerDir, { maxSeqLength: info.maxSeqLength, doLowerCase: info.doLowerCase });
@@ -82,7 +84,7 @@ export class SentenceTransformer implements EmbeddingModel {
     const device = resolveDevice(options.device);
     const { NativeEncoder } = loadAddon();
     const configJson = JSON.stringify(options.config);
-    const native = new NativeEncoder({ configJson, pooling: options.pooling, normalize: options.normalize, device });
+    const native = await NativeEncoder.create({ configJson, pooling: options.pooling, normalize: options.normalize, device });
     await native.initWeights(options.seed);
     const tokenizer = TextTokenizer.fromFolder(options.tokenizerDir, { maxSeqLength: options.maxSeqLength, doLowerCase: false });
     return new SentenceTransformer(native, tokenizer, device, options.config, options.pooling, options.normalize,
@@ -93,9 +95,35 @@ export class SentenceTransformer implements EmbeddingModel {
     return this.native.embeddingDim;
   }
 
+  /** True once dispose() was called. */
+  get disposed(): boolean {
+    return this.native.disposed;
+  }
+
+  /**
+   * Frees the model's native memory now (weights, optimizer state, CUDA memory) and the tokenizer's cache,
+   * instead of when the garbage collector gets round to it. Any later use throws "this model was disposed".
+   */
+  async dispose(): Promise<void> {
+    if (this.native.disposed) return;
+    this.tokenizer.clearCache();
+    await this.native.dispose();
+  }
+
+  private ensureLive(method: string): void {
+    if (this.native.disposed) throw new Error(`SentenceTransformer.${method}: this model was disposed`);
+  }
+
   /** Token ids of each text, special tokens added, truncated to maxSeqLength (cached by the tokenizer). */
   tokenize(texts: string[]): Int32Array[] {
+    this.ensureLive('tokenize');
     return texts.map((t) => this.tokenizer.encode(t));
+  }
+
+  /** The same ids as tokenize(), computed on worker threads when there are many new texts (a training set). */
+  async tokenizeAsync(texts: string[]): Promise<Int32Array[]> {
+    this.ensureLive('tokenize');
+    return this.tokenizer.encodeManyAsync(texts);
   }
 
   /**
@@ -103,6 +131,7 @@ export class SentenceTransformer implements EmbeddingModel {
    * first) so padding inside a batch stays small; rows come back in input order.
    */
   async encode(texts: string[], options: EncodeOptions = {}): Promise<Float32Array> {
+    this.ensureLive('encode');
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`encode: batchSize must be a positive integer, got ${batchSize}`);
     const dim = this.embeddingDim;
@@ -111,7 +140,7 @@ export class SentenceTransformer implements EmbeddingModel {
     texts.forEach((t, i) => {
       if (typeof t !== 'string') throw new Error(`encode: text ${i} is ${typeof t}, not a string`);
     });
-    const ids = this.tokenize(texts);
+    const ids = await this.tokenizeAsync(texts);
     const order = ids.map((_, i) => i).sort((a, b) => ids[b].length - ids[a].length);
     const out = new Float32Array(texts.length * outDim);
     for (let start = 0; start < order.length; start += batchSize) {
@@ -147,6 +176,7 @@ export class SentenceTransformer implements EmbeddingModel {
 
   /** Writes the folder's files into an existing empty directory (used by save and by checkpoints). */
   async saveInto(dir: string): Promise<void> {
+    this.ensureLive('save');
     await this.native.saveWeights(path.join(dir, 'model.safetensors'));
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(this.config, null, 2) + '\n');
     for (const f of TOKENIZER_FILES) {

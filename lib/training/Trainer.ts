@@ -115,17 +115,17 @@ export class Trainer {
    */
   private async evaluationLosses(): Promise<Record<string, number>> {
     const args = this.args;
-    this.evalSources ??= TrainingSources.prepare(this.evalDataset!, this.loss, this.model, 'eval_dataset');
+    this.evalSources ??= await TrainingSources.prepare(this.evalDataset!, this.loss, this.model, 'eval_dataset');
     if (!this.engineLossNames) {
       // Evaluation outside train(): the engine gets the eval datasets' losses (training configures its own again).
-      this.model.native.configureTraining({
+      await this.model.native.configureTraining({
         losses: this.evalSources.lossSpecs(), optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false,
       });
       this.engineLossNames = this.evalSources.sources.map((s) => s.name);
     }
     const out: Record<string, number> = {};
     for (const source of this.evalSources.sources) {
-      const single = TrainingSources.prepare(source.dataset, source.loss, this.model, 'eval_dataset');
+      const single = await TrainingSources.prepare(source.dataset, source.loss, this.model, 'eval_dataset');
       const sampler = single.sampler({
         batchSampler: args.batchSampler, multiDatasetBatchSampler: args.multiDatasetBatchSampler,
         batchSize: Math.min(args.perDeviceEvalBatchSize, source.dataset.numRows), dropLast: args.dataloaderDropLast, seed: args.seed, dataSeed: args.dataSeed,
@@ -159,8 +159,8 @@ export class Trainer {
     const addon = loadAddon();
     const started = Date.now();
 
-    const sources = TrainingSources.prepare(this.trainDataset, this.loss, this.model, 'train_dataset');
-    this.evalSources = this.evalDataset ? TrainingSources.prepare(this.evalDataset, this.loss, this.model, 'eval_dataset') : null;
+    const sources = await TrainingSources.prepare(this.trainDataset, this.loss, this.model, 'train_dataset');
+    this.evalSources = this.evalDataset ? await TrainingSources.prepare(this.evalDataset, this.loss, this.model, 'eval_dataset') : null;
     const numExamples = sources.numRows;
     const sampler = sources.sampler({
       batchSampler: args.batchSampler, multiDatasetBatchSampler: args.multiDatasetBatchSampler, batchSize: args.perDeviceTrainBatchSize,
@@ -176,7 +176,7 @@ export class Trainer {
     const flow = flowSettings(args, plan);
     const precision = resolvePrecision(args, this.model.device, addon.deviceInfo());
     addon.manualSeed(args.seed);
-    this.model.native.configureTraining({
+    await this.model.native.configureTraining({
       losses: sources.lossSpecs(),
       optimizer: { weightDecay: args.weightDecay, beta1: args.adamBeta1, beta2: args.adamBeta2, eps: args.adamEpsilon },
       precision: precision.precision, tf32: precision.tf32,

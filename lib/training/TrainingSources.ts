@@ -53,9 +53,10 @@ export class TrainingSources {
 
   /**
    * Pairs datasets with losses (a loss dict must name exactly the datasets), validates every source's
-   * columns against its loss and the model, and tokenizes them. `role` names the datasets in errors.
+   * columns against its loss and the model, and tokenizes them (on worker threads: the event loop keeps
+   * running). `role` names the datasets in errors.
    */
-  static prepare(data: DatasetOrDict, loss: LossOrDict, model: SentenceTransformer, role = 'train_dataset'): TrainingSources {
+  static async prepare(data: DatasetOrDict, loss: LossOrDict, model: SentenceTransformer, role = 'train_dataset'): Promise<TrainingSources> {
     const isDict = !isDataset(data);
     const named: [string, Dataset][] = isDict ? Object.entries(data as Record<string, Dataset>) : [['', data as Dataset]];
     if (named.length === 0) throw new Error(`${role} is an empty dict: give at least one dataset`);
@@ -66,7 +67,7 @@ export class TrainingSources {
       const lossNames = Object.keys(lossDict).sort().join(', ');
       if (names !== lossNames) throw new Error(`the losses are named [${lossNames}] but the datasets of ${role} [${names}]; give one loss per dataset, by name`);
     }
-    const sources = named.map(([name, dataset]) => {
+    const checked = named.map(([name, dataset]) => {
       const l = lossDict ? lossDict[name] : (loss as Loss);
       const columns = trainingColumns(dataset);
       const where = name ? `${role} "${name}" (${dataset.source})` : dataset.source;
@@ -76,8 +77,16 @@ export class TrainingSources {
       } catch (e) {
         throw new Error(`${where}: ${(e as Error).message}`);
       }
-      return { name, dataset, loss: l, columns, tokenized: columns.texts.map((col) => model.tokenize(col)) };
+      return { name, dataset, loss: l, columns };
     });
+    const sources: TrainingSource[] = [];
+    for (const s of checked) {
+      // Every column in one call, so the worker threads share out all of the source's texts.
+      const ids = await model.tokenizeAsync(s.columns.texts.flat());
+      let offset = 0;
+      const tokenized = s.columns.texts.map((col) => ids.slice(offset, (offset += col.length)));
+      sources.push({ ...s, tokenized });
+    }
     return new TrainingSources(sources, isDict);
   }
 

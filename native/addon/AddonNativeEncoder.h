@@ -1,4 +1,7 @@
 // The JS class NativeEncoder (lib/binding/AddonTypes.ts): a SentenceEncoder behind Promise methods.
+// Made by the static NativeEncoder.create(options), which allocates the weights on a worker thread; the
+// constructor only adopts an encoder made there. dispose() frees it (weights, optimizer state, CUDA
+// cache) without waiting for the garbage collector; every later call throws "this model was disposed".
 #pragma once
 #include <napi.h>
 
@@ -15,6 +18,11 @@ class AddonNativeEncoder : public Napi::ObjectWrap<AddonNativeEncoder> {
   explicit AddonNativeEncoder(const Napi::CallbackInfo& info);
 
  private:
+  static Napi::Value Create(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+  Napi::Value Disposed(const Napi::CallbackInfo& info);
+  /** The encoder, or a thrown "this model was disposed" error naming the method. */
+  std::shared_ptr<SentenceEncoder> Live(const Napi::CallbackInfo& info, const char* method) const;
   Napi::Value EmbeddingDim(const Napi::CallbackInfo& info);
   Napi::Value ParameterNames(const Napi::CallbackInfo& info);
   Napi::Value LoadWeights(const Napi::CallbackInfo& info);
@@ -33,6 +41,7 @@ class AddonNativeEncoder : public Napi::ObjectWrap<AddonNativeEncoder> {
   std::string PathArg(const Napi::CallbackInfo& info, const char* method);
 
   std::shared_ptr<SentenceEncoder> encoder_;
+  bool onCuda_ = false;
   std::shared_ptr<std::mutex> mutex_ = std::make_shared<std::mutex>();
 };
 

@@ -31,6 +31,7 @@ Napi::Function AddonTorchGenerator::Define(Napi::Env env) {
                      {
                          InstanceMethod<&AddonTorchGenerator::ManualSeed>("manualSeed"),
                          InstanceMethod<&AddonTorchGenerator::Randperm>("randperm"),
+                         InstanceMethod<&AddonTorchGenerator::Dispose>("dispose"),
                      });
 }
 
@@ -42,16 +43,28 @@ AddonTorchGenerator::AddonTorchGenerator(const Napi::CallbackInfo& info) : Napi:
   }
 }
 
+CpuGenerator& AddonTorchGenerator::Live(const Napi::CallbackInfo& info, const char* method) const {
+  if (!generator_) throw Napi::Error::New(info.Env(), std::string("TorchGenerator.") + method + ": this generator was disposed");
+  return *generator_;
+}
+
+Napi::Value AddonTorchGenerator::Dispose(const Napi::CallbackInfo& info) {
+  generator_.reset();
+  return info.Env().Undefined();
+}
+
 Napi::Value AddonTorchGenerator::ManualSeed(const Napi::CallbackInfo& info) {
+  CpuGenerator& generator = Live(info, "manualSeed");
   const double seed = requireWhole(info, 0, "TorchGenerator.manualSeed: seed", kMaxSafeInteger);
-  callSync(info.Env(), [&] { generator_->manualSeed(static_cast<uint64_t>(seed)); });
+  callSync(info.Env(), [&] { generator.manualSeed(static_cast<uint64_t>(seed)); });
   return info.Env().Undefined();
 }
 
 Napi::Value AddonTorchGenerator::Randperm(const Napi::CallbackInfo& info) {
+  CpuGenerator& generator = Live(info, "randperm");
   // The result is an Int32Array, so n is bounded by int32 (torch uses int32 indices below that too).
   const double n = requireWhole(info, 0, "TorchGenerator.randperm: n", static_cast<double>(std::numeric_limits<int32_t>::max()));
-  at::Tensor perm = callSync(info.Env(), [&] { return generator_->randperm(static_cast<int64_t>(n)); });
+  at::Tensor perm = callSync(info.Env(), [&] { return generator.randperm(static_cast<int64_t>(n)); });
   return toInt32Array(info.Env(), perm);
 }
 

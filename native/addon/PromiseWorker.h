@@ -34,6 +34,8 @@ class PromiseWorker : public Napi::AsyncWorker {
       std::unique_lock<std::mutex> guard;
       if (lock_) guard = std::unique_lock<std::mutex>(*lock_);
       finish_ = work_();
+      // Drop the work's captures (e.g. an encoder's last reference after dispose) here, under the lock.
+      work_ = nullptr;
     } catch (...) {
       SetError(currentExceptionMessage());
     }
@@ -47,6 +49,14 @@ class PromiseWorker : public Napi::AsyncWorker {
     }
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ public:
+  /** A promise rejected with e: argument errors of a Promise-returning method reach the caller as a rejection. */
+  static Napi::Promise Rejected(Napi::Env env, const Napi::Error& e) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    deferred.Reject(e.Value());
+    return deferred.Promise();
+  }
 
  private:
   PromiseWorker(Napi::Env env, Work work, std::shared_ptr<std::mutex> lock, Napi::Object keepAlive)

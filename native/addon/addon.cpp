@@ -33,11 +33,23 @@ Napi::Value GetDeviceInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// searchTopK(queries, corpus, dim, k, similarity, device)
+/** A Float32Array's elements, read in place (no copy on the JS thread); the caller keeps the array alive. */
+std::pair<float*, size_t> float32View(const Napi::Value& v, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(v.Env(), std::string("searchTopK: ") + what + " must be a Float32Array");
+  }
+  auto arr = v.As<Napi::Float32Array>();
+  return {arr.Data(), arr.ElementLength()};
+}
+
+// searchTopK(queries, corpus, dim, k, similarity, device): the arrays are read in place on the worker thread
+// (pinned until it finishes), so a large corpus is not copied on the JS thread. Do not modify them meanwhile.
 Napi::Value SearchTopK(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto queries = std::make_shared<std::vector<float>>(readFloat32Array(info[0], "queries"));
-  auto corpus = std::make_shared<std::vector<float>>(readFloat32Array(info[1], "corpus"));
+  const std::pair<float*, size_t> queryView = float32View(info[0], "queries"), corpusView = float32View(info[1], "corpus");
+  float* queries = queryView.first;
+  float* corpus = corpusView.first;
+  const size_t querySize = queryView.second, corpusSize = corpusView.second;
   if (!info[2].IsNumber() || !info[3].IsNumber()) throw Napi::TypeError::New(env, "searchTopK: dim and k must be numbers");
   const int64_t dim = info[2].As<Napi::Number>().Int64Value();
   const int64_t k = info[3].As<Napi::Number>().Int64Value();
@@ -46,15 +58,18 @@ Napi::Value SearchTopK(const Napi::CallbackInfo& info) {
   const std::string deviceName = info[5].As<Napi::String>().Utf8Value();
   if (similarity != "cosine" && similarity != "dot") throw Napi::Error::New(env, "searchTopK: unsupported similarity \"" + similarity + "\" (cosine, dot)");
   if (dim < 1) throw Napi::Error::New(env, "searchTopK: dim must be >= 1, got " + std::to_string(dim));
-  if (queries->size() % dim != 0 || corpus->size() % dim != 0) {
-    throw Napi::Error::New(env, "searchTopK: queries (" + std::to_string(queries->size()) + " floats) and corpus (" +
-                                    std::to_string(corpus->size()) + " floats) must be multiples of dim " + std::to_string(dim));
+  if (querySize % dim != 0 || corpusSize % dim != 0) {
+    throw Napi::Error::New(env, "searchTopK: queries (" + std::to_string(querySize) + " floats) and corpus (" +
+                                    std::to_string(corpusSize) + " floats) must be multiples of dim " + std::to_string(dim));
   }
+  Napi::Array pinned = Napi::Array::New(env, 2);
+  pinned.Set(0u, info[0]);
+  pinned.Set(1u, info[1]);
   return PromiseWorker::Start(env, [=]() -> PromiseWorker::Finish {
     at::Device device = parseDevice(deviceName);
-    const int64_t nq = static_cast<int64_t>(queries->size()) / dim, nc = static_cast<int64_t>(corpus->size()) / dim;
-    at::Tensor q = at::from_blob(queries->data(), {nq, dim}, at::kFloat);
-    at::Tensor c = at::from_blob(corpus->data(), {nc, dim}, at::kFloat);
+    const int64_t nq = static_cast<int64_t>(querySize) / dim, nc = static_cast<int64_t>(corpusSize) / dim;
+    at::Tensor q = at::from_blob(queries, {nq, dim}, at::kFloat);
+    at::Tensor c = at::from_blob(corpus, {nc, dim}, at::kFloat);
     auto [indices, scores] = searchTopK(q, c, k, similarity == "cosine", device);
     const int64_t kk = indices.size(1);
     return [indices, scores, kk](Napi::Env env) -> Napi::Value {
@@ -64,7 +79,7 @@ Napi::Value SearchTopK(const Napi::CallbackInfo& info) {
       o.Set("k", static_cast<double>(kk));
       return o;
     };
-  });
+  }, nullptr, pinned);
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

@@ -24,6 +24,7 @@ class FakeGenerator implements TorchGenerator {
     this.log.push(`randperm ${n}`);
     return this.rng.permutation(n);
   }
+  dispose(): void {}
 }
 
 /** A factory of fake generators that keeps the ones it made, to read their logs. */

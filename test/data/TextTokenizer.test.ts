@@ -134,6 +134,19 @@ describeIf(missing({ python: true, sharedData: true }), 'TextTokenizer matches s
         expect(mismatches.slice(0, 10)).toEqual([]);
         expect(truncated).toBeGreaterThanOrEqual(maxSeqLength === null ? 20 : 250);
       });
+
+      test(`${model}, max_seq_length ${maxSeqLength ?? "of the folder"}: worker threads (encodeManyAsync) give the same ids`, async () => {
+        const options = maxSeqLength === null ? {} : { maxSeqLength };
+        const onThread = TextTokenizer.fromFolder(path.join(sharedData, 'models', model), options);
+        const inWorkers = TextTokenizer.fromFolder(path.join(sharedData, 'models', model), options);
+        const ours = await inWorkers.encodeManyAsync(texts);
+        expect(inWorkers.cacheSize).toBe(new Set(texts).size); // every text came back from a worker into the cache
+        const differing = texts.filter((t, i) => Array.from(ours[i]).join(' ') !== Array.from(onThread.encode(t)).join(' '));
+        expect(differing.slice(0, 5)).toEqual([]);
+        const ref = reference(model, texts, maxSeqLength);
+        const fromPython = texts.filter((t, i) => !UNICODE_VERSION_GAPS.has(t) && Array.from(ours[i]).join(' ') !== ref.ids[i].join(' '));
+        expect(fromPython.slice(0, 5)).toEqual([]);
+      });
     }
   }
 });

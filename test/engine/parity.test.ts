@@ -32,7 +32,7 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'engine par
   });
 
   async function encoder(pooling: PoolingMode, normalize: boolean): Promise<NativeEncoder> {
-    const enc = new (addon().NativeEncoder)({ configJson: ref.configJson, pooling, normalize, device: 'cpu' });
+    const enc = await addon().NativeEncoder.create({ configJson: ref.configJson, pooling, normalize, device: 'cpu' });
     await enc.loadWeights(ref.weightsPath);
     return enc;
   }
@@ -66,7 +66,7 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'engine par
     const report: string[] = [];
     for (const c of ref.lossCases) {
       const enc = await encoder(c.pooling, c.normalize);
-      enc.configureTraining({
+      await enc.configureTraining({
         losses: [specOf(c)],
         optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false,
       });
@@ -99,7 +99,7 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'engine par
       losses: [{ name: 'MultipleNegativesRankingLoss', scale: 20, similarity: 'cosine' }],
       optimizer: { weightDecay: a.weight_decay, beta1: a.beta1, beta2: a.beta2, eps: a.eps }, precision: 'fp32', tf32: false,
     };
-    enc.configureTraining(spec);
+    await enc.configureTraining(spec);
     const gradNorms: number[] = [];
     for (let m = 0; m < a.microBatches.length; m++) {
       const step = Math.floor(m / a.accumulation);

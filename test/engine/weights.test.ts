@@ -19,8 +19,8 @@ const spec: TrainingSpec = {
 
 describeIf(missing({ addon: true }), 'native engine: weights, training state and errors', () => {
   let dir: string;
-  const make = (config = tinyConfig()): NativeEncoder =>
-    new (loadAddon().NativeEncoder)({ configJson: config, pooling: 'mean', normalize: true, device: 'cpu' });
+  const make = (config = tinyConfig()): Promise<NativeEncoder> =>
+    loadAddon().NativeEncoder.create({ configJson: config, pooling: 'mean', normalize: true, device: 'cpu' });
   const batch = pack(syntheticTexts(8, 5, 20, 1000)); // 4 (anchor, positive) pairs, column-major
   const step = (enc: NativeEncoder, optimizerStep = true) =>
     enc.trainStep({ texts: batch, numColumns: 2, lossDivisor: 1, optimizerStep, learningRate: 1e-3, maxGradNorm: 1 });
@@ -29,7 +29,7 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test('save -> load -> save is bit-exact and encodes identically; extras and the "bert." prefix are handled', async () => {
-    const a = make();
+    const a = await make();
     await a.initWeights(7);
     const first = path.join(dir, 'first.safetensors');
     await a.saveWeights(first);
@@ -41,7 +41,7 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
     const withExtras = path.join(dir, 'prefixed.safetensors');
     writeSafetensors(withExtras, prefixed);
 
-    const b = make();
+    const b = await make();
     await b.loadWeights(withExtras);
     const second = path.join(dir, 'second.safetensors');
     await b.saveWeights(second);
@@ -49,7 +49,7 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
     expect(Object.keys(back).sort()).toEqual([...Object.keys(tensors), 'pooler.dense.bias'].sort());
     expect(back['pooler.dense.bias'].data).toEqual(prefixed['bert.pooler.dense.bias'].data);
 
-    const c = make();
+    const c = await make();
     await c.loadWeights(second);
     const third = path.join(dir, 'third.safetensors');
     await c.saveWeights(third);
@@ -69,18 +69,18 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
     const weights = path.join(dir, 'resume-weights.safetensors');
     const state = path.join(dir, 'resume-state.safetensors');
     const config = tinyConfig({ hidden_dropout_prob: 0.1 }); // dropout draws from the saved RNG state
-    const a = make(config);
+    const a = await make(config);
     await a.initWeights(3);
-    a.configureTraining(spec);
+    await a.configureTraining(spec);
     loadAddon().manualSeed(11);
     await step(a);
     await step(a);
     await a.saveWeights(weights);
     await a.saveTrainingState(state);
 
-    const b = make(config);
+    const b = await make(config);
     await b.loadWeights(weights);
-    b.configureTraining(spec);
+    await b.configureTraining(spec);
     await b.loadTrainingState(state);
     const again = path.join(dir, 'resume-state-again.safetensors');
     await b.saveTrainingState(again);
@@ -100,9 +100,9 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
   });
 
   test('dropout follows manualSeed; eval encode is deterministic', async () => {
-    const enc = make(tinyConfig({ hidden_dropout_prob: 0.2, attention_probs_dropout_prob: 0.2 }));
+    const enc = await make(tinyConfig({ hidden_dropout_prob: 0.2, attention_probs_dropout_prob: 0.2 }));
     await enc.initWeights(1);
-    enc.configureTraining(spec);
+    await enc.configureTraining(spec);
     const addon = loadAddon();
     addon.manualSeed(5);
     const l1 = (await enc.lossAndGradients({ texts: batch, numColumns: 2 })).loss;
@@ -116,9 +116,9 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
   });
 
   test('a non-finite loss is rejected without touching weights or optimizer state', async () => {
-    const enc = make();
+    const enc = await make();
     await enc.initWeights(2);
-    enc.configureTraining(spec);
+    await enc.configureTraining(spec);
     await step(enc);
     const good = path.join(dir, 'nan-before.safetensors');
     await enc.saveWeights(good);
@@ -146,7 +146,7 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
   });
 
   test('bad weight files: missing tensor, shape mismatch, truncated or corrupt header', async () => {
-    const enc = make();
+    const enc = await make();
     await enc.initWeights(4);
     const good = path.join(dir, 'good.safetensors');
     await enc.saveWeights(good);
@@ -195,24 +195,24 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
   });
 
   test('bad configs, options and batches are rejected with the offending value named', async () => {
-    expect(() => make(tinyConfig({ model_type: 'roberta', architectures: ['RobertaModel'] }))).toThrow(
+    await expect(make(tinyConfig({ model_type: 'roberta', architectures: ['RobertaModel'] }))).rejects.toThrow(
       'unsupported architecture roberta: embedforge supports BERT-family models (model_type "bert")');
-    expect(() => make(tinyConfig({ position_embedding_type: 'relative_key' }))).toThrow(/position_embedding_type "relative_key"/);
-    expect(() => make(tinyConfig({ hidden_act: 'swish' }))).toThrow(/unsupported hidden_act "swish"/);
-    expect(() => make(tinyConfig({ num_attention_heads: 5 }))).toThrow(/hidden_size 32 is not a multiple of num_attention_heads 5/);
-    expect(() => make('{"model_type": "bert",')).toThrow(/config\.json: invalid JSON/);
+    await expect(make(tinyConfig({ position_embedding_type: 'relative_key' }))).rejects.toThrow(/position_embedding_type "relative_key"/);
+    await expect(make(tinyConfig({ hidden_act: 'swish' }))).rejects.toThrow(/unsupported hidden_act "swish"/);
+    await expect(make(tinyConfig({ num_attention_heads: 5 }))).rejects.toThrow(/hidden_size 32 is not a multiple of num_attention_heads 5/);
+    await expect(make('{"model_type": "bert",')).rejects.toThrow(/config\.json: invalid JSON/);
     const addon = loadAddon();
-    expect(() => new addon.NativeEncoder({ configJson: tinyConfig(), pooling: 'weird' as never, normalize: false, device: 'cpu' }))
-      .toThrow(/unsupported pooling mode "weird"/);
+    await expect(addon.NativeEncoder.create({ configJson: tinyConfig(), pooling: 'weird' as never, normalize: false, device: 'cpu' }))
+      .rejects.toThrow(/unsupported pooling mode "weird"/);
     if (!addon.deviceInfo().cudaAvailable) {
-      expect(() => new addon.NativeEncoder({ configJson: tinyConfig(), pooling: 'mean', normalize: false, device: 'cuda' }))
-        .toThrow('device "cuda" requested but CUDA is not available to LibTorch on this machine');
+      await expect(addon.NativeEncoder.create({ configJson: tinyConfig(), pooling: 'mean', normalize: false, device: 'cuda' }))
+        .rejects.toThrow('device "cuda" requested but CUDA is not available to LibTorch on this machine');
     }
 
-    const enc = make();
+    const enc = await make();
     await enc.initWeights(1);
     await expect(step(enc)).rejects.toThrow('configureTraining must be called before trainStep');
-    enc.configureTraining(spec);
+    await enc.configureTraining(spec);
     await expect(enc.encode({ inputIds: Int32Array.from([101, 5000, 102]), cuSeqlens: Int32Array.from([0, 3]) }))
       .rejects.toThrow('token id 5000 of text 0 (position 1) is outside the vocabulary [0, 1000)');
     await expect(enc.encode({ inputIds: Int32Array.from([1, 2]), cuSeqlens: Int32Array.from([0, 3]) }))
@@ -220,16 +220,16 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
     await expect(enc.encode(pack([Array(129).fill(1)]))).rejects.toThrow(/text 0 has 129 tokens, more than max_position_embeddings 128/);
     await expect(enc.trainStep({ texts: pack(syntheticTexts(9, 4, 8, 1000)), numColumns: 2, lossDivisor: 1, optimizerStep: false, learningRate: 0, maxGradNorm: 0 }))
       .rejects.toThrow('got 9 texts, not a multiple of numColumns = 2');
-    expect(() => enc.configureTraining({ ...spec, losses: [{ name: 'MatryoshkaLoss', loss: spec.losses[0], dims: [64], weights: [1] }] }))
-      .toThrow('MatryoshkaLoss: dim 64 must be an integer in [1, 32]');
-    expect(() => enc.configureTraining({ ...spec, losses: [{ name: 'NoSuchLoss' } as unknown as LossSpec] }))
-      .toThrow(/unknown loss "NoSuchLoss"; the engine has .*MultipleNegativesRankingLoss/);
+    await expect(enc.configureTraining({ ...spec, losses: [{ name: 'MatryoshkaLoss', loss: spec.losses[0], dims: [64], weights: [1] }] }))
+      .rejects.toThrow('MatryoshkaLoss: dim 64 must be an integer in [1, 32]');
+    await expect(enc.configureTraining({ ...spec, losses: [{ name: 'NoSuchLoss' } as unknown as LossSpec] }))
+      .rejects.toThrow(/unknown loss "NoSuchLoss"; the engine has .*MultipleNegativesRankingLoss/);
   });
 
   test('trainStep runs off the main thread: a timer fires while it works', async () => {
-    const enc = make(tinyConfig({ hidden_size: 64, num_hidden_layers: 4, intermediate_size: 256 }));
+    const enc = await make(tinyConfig({ hidden_size: 64, num_hidden_layers: 4, intermediate_size: 256 }));
     await enc.initWeights(1);
-    enc.configureTraining(spec);
+    await enc.configureTraining(spec);
     let done = false;
     let timerFiredWhileRunning = false;
     setTimeout(() => { timerFiredWhileRunning = !done; }, 1);

@@ -96,9 +96,9 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'AdaptiveLa
     const tokens = (texts: string[]) => texts.map((t) => [101, ...Array.from(t.slice(0, 12), (ch) => 1000 + (ch.charCodeAt(0) % 500)), 102]);
     const ids = [...tokens(anchors), ...tokens(positives)];
     const lossWith = async (spec: LossSpec, seed?: number) => {
-      const enc = new addon.NativeEncoder({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
+      const enc = await addon.NativeEncoder.create({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
       await enc.loadWeights(ref.weightsPath);
-      enc.configureTraining({ losses: [spec], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
+      await enc.configureTraining({ losses: [spec], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
       if (seed !== undefined) addon.manualSeed(seed);
       return (await enc.lossAndGradients({ texts: pack(ids), numColumns: 2 })).loss;
     };

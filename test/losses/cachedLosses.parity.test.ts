@@ -65,9 +65,9 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'cached (Gr
     const batchB = [column(12, 6, 'anchor'), column(12, 6, 'positive'), column(0, 6, 'positive')];
 
     async function encoder(spec: LossSpec, configJson = ref.configJson): Promise<NativeEncoder> {
-      const enc = new (loadAddon().NativeEncoder)({ configJson, pooling: 'mean', normalize: false, device: 'cpu' });
+      const enc = await loadAddon().NativeEncoder.create({ configJson, pooling: 'mean', normalize: false, device: 'cpu' });
       await enc.loadWeights(ref.weightsPath);
-      enc.configureTraining({ losses: [spec], optimizer: OPTIMIZER, precision: 'fp32', tf32: false });
+      await enc.configureTraining({ losses: [spec], optimizer: OPTIMIZER, precision: 'fp32', tf32: false });
       return enc;
     }
 

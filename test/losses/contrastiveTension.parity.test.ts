@@ -56,9 +56,9 @@ describeIf(missing({ addon: true }), 'Contrastive Tension losses: the engine\'s 
     const { engineReference, pack } = await import('../engine/fixtures');
     const ref = engineReference();
     const encoder = async (spec: LossSpec) => {
-      const enc = new (loadAddon().NativeEncoder)({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
+      const enc = await loadAddon().NativeEncoder.create({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
       await enc.loadWeights(ref.weightsPath);
-      enc.configureTraining({ losses: [spec], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
+      await enc.configureTraining({ losses: [spec], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
       return enc;
     };
     const ids = [[101, 2000, 102], [101, 2001, 102], [101, 2000, 102], [101, 2002, 102]];

@@ -75,10 +75,10 @@ describeIf(missing({ addon: true }), 'DenoisingAutoEncoderLoss in the engine', (
     const byName = Object.fromEntries(Object.entries(extra).map(([n, t]) => [`decoder.${n}`, Array.from(t.data)]));
     const batch = { texts: pack([[101, 2023, 102], [101, 2178, 2742, 102], [101, 2023, 2003, 1037, 6251, 102], [101, 7592, 102]]), numColumns: 2 };
     const run = async (weightsFile: string, spec: DenoisingAutoEncoderLoss) => {
-      const enc = new (loadAddon().NativeEncoder)({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
+      const enc = await loadAddon().NativeEncoder.create({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
       await enc.loadWeights(weightsFile);
       loadAddon().manualSeed(0);
-      enc.configureTraining({ losses: [spec.toSpec()], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
+      await enc.configureTraining({ losses: [spec.toSpec()], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
       return enc.lossAndGradients(batch);
     };
     const fromFile = await run(file, new DenoisingAutoEncoderLoss());

@@ -87,7 +87,7 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'GIST losse
       { name: 'cached_gist_quads_mbs3', texts: quads, cached: 3, options: { margin: 0.003 } },
       { name: 'cached_gist_pairs_relative_mbs4', texts: pairs, cached: 4, options: { marginStrategy: 'relative', margin: 0.002, contrastPositives: false } },
     ];
-    const guideEncoder = new (loadAddon().NativeEncoder)({ configJson: readModelFolder(guideDir).configJson, pooling: 'mean', normalize: true, device: 'cpu' });
+    const guideEncoder = await loadAddon().NativeEncoder.create({ configJson: readModelFolder(guideDir).configJson, pooling: 'mean', normalize: true, device: 'cpu' });
     await guideEncoder.loadWeights(readModelFolder(guideDir).weightsPath);
     const tokenizer = TextTokenizer.fromFolder(modelDir, { maxSeqLength: 48 });
     const cases: LossParityCase[] = [];
@@ -120,9 +120,9 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'GIST losse
     const tokenizer = TextTokenizer.fromFolder(modelDir, { maxSeqLength: 48 });
     const texts = pack([column(0, 6, 'anchor'), column(0, 6, 'positive'), column(6, 6, 'positive')].flat().map((t) => Array.from(tokenizer.encode(t))));
     for (const loss of [new GISTEmbedLoss({ guide: guideDir, margin: 0.002 }), new CachedGISTEmbedLoss({ guide: guideDir, margin: 0.002, miniBatchSize: 4 })]) {
-      const enc = new (loadAddon().NativeEncoder)({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
+      const enc = await loadAddon().NativeEncoder.create({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
       await enc.loadWeights(ref.weightsPath);
-      enc.configureTraining({ losses: [loss.toSpec()], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
+      await enc.configureTraining({ losses: [loss.toSpec()], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
       const evaluation = await enc.evaluationLoss({ texts, numColumns: 3 });
       const { loss: value } = await enc.lossAndGradients({ texts, numColumns: 3 });
       expect([loss.name, Math.abs(evaluation - value) / value < 1e-6]).toEqual([loss.name, true]);
@@ -172,16 +172,16 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'GIST losse
 
     // The engine's own check: a guide whose vocab_size differs from the model's.
     const spec = new GISTEmbedLoss({ guide: guideDir }).toSpec() as Extract<LossSpec, { name: 'GISTEmbedLoss' }>;
-    const enc = new (loadAddon().NativeEncoder)({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
+    const enc = await loadAddon().NativeEncoder.create({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
     const small = JSON.stringify({ ...JSON.parse(spec.guideConfigJson), vocab_size: 1000 });
-    expect(() => enc.configureTraining({ losses: [{ ...spec, guideConfigJson: small }], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false }))
-      .toThrow(/GISTEmbedLoss: the guide model's vocabulary has 1000 tokens and the model's 30522/);
+    await expect(enc.configureTraining({ losses: [{ ...spec, guideConfigJson: small }], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false }))
+      .rejects.toThrow(/GISTEmbedLoss: the guide model's vocabulary has 1000 tokens and the model's 30522/);
     fs.rmSync(other, { recursive: true, force: true });
 
     // The trainer hands the loss its model: here one whose max_seq_length (512, from config.json) outgrows the guide's.
     const trained = await SentenceTransformer.load(modelDir, { device: 'cpu' });
     const data = Dataset.fromRecords(rows.slice(0, 4).map((r) => ({ anchor: r.anchor, positive: r.positive })), 'legal rows');
-    expect(() => TrainingSources.prepare(data, new GISTEmbedLoss({ guide: guideDir }), trained))
-      .toThrow(/legal rows: GISTEmbedLoss: the guide model .* has max_seq_length 64, shorter than the model's 512/);
+    await expect(TrainingSources.prepare(data, new GISTEmbedLoss({ guide: guideDir }), trained))
+      .rejects.toThrow(/legal rows: GISTEmbedLoss: the guide model .* has max_seq_length 64, shorter than the model's 512/);
   });
 });

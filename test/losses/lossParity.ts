@@ -84,10 +84,10 @@ export async function runLossParity(cases: LossParityCase[], label = 'losses'): 
   const out: LossParityResult[] = [];
   for (const [i, c] of cases.entries()) {
     const want = result.cases[i];
-    const enc = new (loadAddon().NativeEncoder)({ configJson: ref.configJson, pooling: c.pooling, normalize: c.normalize, device: 'cpu' });
+    const enc = await loadAddon().NativeEncoder.create({ configJson: ref.configJson, pooling: c.pooling, normalize: c.normalize, device: 'cpu' });
     await enc.loadWeights(ref.weightsPath);
     if (c.lossSeed !== undefined) loadAddon().manualSeed(c.lossSeed);
-    enc.configureTraining({ losses: [c.spec], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
+    await enc.configureTraining({ losses: [c.spec], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
     const { loss, gradients } = await enc.lossAndGradients({
       texts: pack(want.ids), numColumns: c.texts.length, labels: c.labels ? Float32Array.from(c.labels) : undefined,
     });

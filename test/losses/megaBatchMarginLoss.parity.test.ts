@@ -49,9 +49,9 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'MegaBatchM
     const tokenizer = TextTokenizer.fromFolder(path.join(ref.dir, 'model'), { maxSeqLength: 48 });
     const ids = pack(texts.flat().map((t) => Array.from(tokenizer.encode(t))));
     const run = async (spec: LossSpec) => {
-      const enc = new (loadAddon().NativeEncoder)({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
+      const enc = await loadAddon().NativeEncoder.create({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
       await enc.loadWeights(ref.weightsPath);
-      enc.configureTraining({ losses: [spec], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
+      await enc.configureTraining({ losses: [spec], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
       return enc.lossAndGradients({ texts: ids, numColumns: 2 });
     };
     const cached = await run(new MegaBatchMarginLoss({ positiveMargin: 0.95, negativeMargin: 0.93, miniBatchSize: 3 }).toSpec());
@@ -66,8 +66,8 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'MegaBatchM
     expect(loss.configDict()).toEqual({ positive_margin: 0.7, negative_margin: 0.3, mini_batch_size: 50, mini_batch_num_tokens: null });
     expect(() => loss.checkData({ inputs: ['anchor', 'positive', 'negative'], label: null }))
       .toThrow(/MegaBatchMarginLoss needs exactly \(anchor, positive\) input columns .* but the data has 3 input column\(s\): \[anchor, positive, negative\]/);
-    const enc = new (loadAddon().NativeEncoder)({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
-    enc.configureTraining({ losses: [loss.toSpec()], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
+    const enc = await loadAddon().NativeEncoder.create({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
+    await enc.configureTraining({ losses: [loss.toSpec()], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
     const three = pack([...texts.flat(), ...texts[1]].map((t) => Array.from(tokenizer.encode(t))));
     await expect(enc.lossAndGradients({ texts: three, numColumns: 3 })).rejects.toThrow(/MegaBatchMarginLoss needs exactly \(anchor, positive\) columns .*, got 3 input column\(s\)/);
   });

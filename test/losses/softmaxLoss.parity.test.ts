@@ -79,9 +79,9 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'SoftmaxLos
     expect(() => new SoftmaxLoss({ numLabels: 3, concatenationSentRep: false, concatenationSentDifference: false })).toThrow(/at least one of concatenation_sent_rep/);
 
     const ref = engineReference();
-    const enc = new (loadAddon().NativeEncoder)({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
+    const enc = await loadAddon().NativeEncoder.create({ configJson: ref.configJson, pooling: 'mean', normalize: false, device: 'cpu' });
     await enc.loadWeights(ref.weightsPath);
-    enc.configureTraining({ losses: [loss.toSpec()], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
+    await enc.configureTraining({ losses: [loss.toSpec()], optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
     const texts = pack([[101, 2000, 102], [101, 2001, 102], [101, 2002, 102], [101, 2003, 102]]);
     await expect(enc.lossAndGradients({ texts, numColumns: 2, labels: Float32Array.from([1, 3]) }))
       .rejects.toThrow('SoftmaxLoss needs integer class labels in [0, 3) (num_labels = 3), but row 1 of the batch has label 3');

@@ -30,7 +30,12 @@ export abstract class EpochSampler<Batch> {
 
   /** The batches of one epoch; the same (seed, epoch) always gives the same batches. */
   epochBatches(epoch: number): Batch[] {
-    return [...this.iterate(this.newGenerator(), epoch)];
+    const generator = this.newGenerator();
+    try {
+      return [...this.iterate(generator, epoch)];
+    } finally {
+      generator.dispose(); // its native state is freed now, not at garbage collection
+    }
   }
 
   get currentEpoch(): number {
