@@ -15,7 +15,12 @@ interface Origins {
   source: Int32Array;
   row: Int32Array;
   line: Int32Array;
+  /** What training does with empty or blank texts (kept by every derived dataset). */
+  emptyTexts?: EmptyTexts;
 }
+
+/** 'warn' (default): train on them as sentence-transformers does, with one warning; 'error': refuse them. */
+export type EmptyTexts = 'warn' | 'error';
 
 export interface TrainTestSplitOptions {
   /** A fraction in (0, 1) (the test set gets ceil(fraction * rows)) or a row count. */
@@ -33,21 +38,32 @@ export class Dataset {
   ) {}
 
   /** A dataset from records (objects with the same keys); `source` names it in error messages. */
-  static fromRecords(records: readonly Record<string, unknown>[], source = 'records'): Dataset {
-    return Dataset.fromTable(recordsToTable(records as unknown[], source, (i) => `record ${i}`, null), source);
+  static fromRecords(records: readonly Record<string, unknown>[], source = 'records', options: { emptyTexts?: EmptyTexts } = {}): Dataset {
+    return Dataset.fromTable(recordsToTable(records as unknown[], source, (i) => `record ${i}`, null), source, options.emptyTexts);
   }
 
   /** Loads .json, .jsonl/.ndjson, .csv, .tsv or .parquet, by extension (or options.format). */
-  static async load(file: string, options: LoadOptions = {}): Promise<Dataset> {
-    return Dataset.fromTable(await readDataFile(file, options), file);
+  static async load(file: string, options: LoadOptions & { emptyTexts?: EmptyTexts } = {}): Promise<Dataset> {
+    return Dataset.fromTable(await readDataFile(file, options), file, options.emptyTexts);
   }
 
-  private static fromTable(table: RawTable, source: string): Dataset {
+  private static fromTable(table: RawTable, source: string, emptyTexts: EmptyTexts | undefined): Dataset {
     const n = table.columns[0].length;
     const row = new Int32Array(n);
     for (let i = 0; i < n; i++) row[i] = i;
-    const origins = { sources: [source], source: new Int32Array(n), row, line: table.lines ?? new Int32Array(n) };
+    const origins = { sources: [source], source: new Int32Array(n), row, line: table.lines ?? new Int32Array(n), emptyTexts };
     return new Dataset(table.names, new Map(table.names.map((name, k) => [name, table.columns[k]])), origins);
+  }
+
+  /** What training does with an empty or blank text: 'warn' (train on it, as sentence-transformers does) or 'error'. */
+  get emptyTexts(): EmptyTexts {
+    return this.origins.emptyTexts ?? 'warn';
+  }
+
+  /** The same rows, with empty or blank texts trained on with a warning ('warn') or refused ('error'). */
+  withEmptyTexts(mode: EmptyTexts): Dataset {
+    if (mode !== 'warn' && mode !== 'error') throw new Error(`emptyTexts must be 'warn' or 'error', got ${JSON.stringify(mode)}`);
+    return new Dataset(this.names, this.data, { ...this.origins, emptyTexts: mode });
   }
 
   get numRows(): number {
@@ -132,7 +148,7 @@ export class Dataset {
       data.set(name, Array.from(idx, (i) => values[i]));
     }
     const o = this.origins;
-    const origins = { sources: o.sources, source: idx.map((i) => o.source[i]), row: idx.map((i) => o.row[i]), line: idx.map((i) => o.line[i]) };
+    const origins = { sources: o.sources, source: idx.map((i) => o.source[i]), row: idx.map((i) => o.row[i]), line: idx.map((i) => o.line[i]), emptyTexts: o.emptyTexts };
     return new Dataset(this.names, data, origins);
   }
 
@@ -182,6 +198,7 @@ export class Dataset {
       source: cat(sourceParts),
       row: cat(datasets.map((d) => d.origins.row)),
       line: cat(datasets.map((d) => d.origins.line)),
+      emptyTexts: datasets.some((d) => d.emptyTexts === 'error') ? 'error' as const : undefined,
     };
     return new Dataset(first.names, data, origins);
   }

@@ -1,5 +1,5 @@
 export { Dataset, concatenateDatasets } from './Dataset';
-export type { TrainTestSplitOptions } from './Dataset';
+export type { EmptyTexts, TrainTestSplitOptions } from './Dataset';
 export type { DataFormat, LoadOptions } from './readDataFile';
 export { LABEL_COLUMNS, columnRoles, textColumn, labelColumn, trainingColumns } from './inputColumns';
 export type { ColumnRoles, TrainingColumns } from './inputColumns';

@@ -26,8 +26,11 @@ export function columnRoles(dataset: Dataset, labelColumns: readonly string[] = 
   return { inputs, label };
 }
 
-/** The values of a text column, each checked to be a non-blank string. */
-export function textColumn(dataset: Dataset, name: string): string[] {
+/** Where empty or blank texts were found: "row 3 of train.jsonl (line 4), column 'positive'". */
+type EmptyTextPlaces = string[];
+
+/** The strings of a text column; empty or blank ones are listed in `empties`, or refused when the dataset says so. */
+function checkedTexts(dataset: Dataset, name: string, empties: EmptyTextPlaces): string[] {
   const values = dataset.column(name);
   const out = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -36,10 +39,39 @@ export function textColumn(dataset: Dataset, name: string): string[] {
       const shown = v === null || v === undefined ? String(v) : `${typeof v} ${JSON.stringify(v).slice(0, 60)}`;
       throw new Error(`non-string value (${shown}) in text column '${name}' at ${dataset.describeRow(i)}; every input column must hold text (select the text columns with selectColumns)`);
     }
-    if (v.trim() === '') throw new Error(`${v === '' ? 'empty' : 'blank'} text in column '${name}' at ${dataset.describeRow(i)}`);
+    if (v.trim() === '') {
+      if (dataset.emptyTexts === 'error') {
+        throw new Error(`${v === '' ? 'empty' : 'blank'} text in column '${name}' at ${dataset.describeRow(i)} (the dataset refuses empty texts: emptyTexts 'error')`);
+      }
+      empties.push(`${dataset.describeRow(i)}, column '${name}'`);
+    }
     out[i] = v;
   }
   return out;
+}
+
+export type WarningHandler = (message: string) => void;
+
+const warnOnStderr: WarningHandler = (m) => process.stderr.write(`embedforge: warning: ${m}\n`);
+
+/**
+ * Empty and blank texts are trained on as sentence-transformers does (the tokenizer gives just the special
+ * tokens, [CLS] [SEP] for BERT): one warning with the count and the first places.
+ */
+function warnAboutEmpties(dataset: Dataset, empties: EmptyTextPlaces, warn: WarningHandler): void {
+  if (empties.length === 0) return;
+  const first = empties.slice(0, 3).join('; ');
+  warn(`${dataset.source}: ${empties.length} empty or blank text${empties.length === 1 ? '' : 's'} (${first}${empties.length > 3 ? '; ...' : ''}): `
+    + 'trained on as sentence-transformers does (the model sees only the special tokens); '
+    + "load the dataset with emptyTexts: 'error' (or call withEmptyTexts('error')) to refuse them");
+}
+
+/** The values of a text column, each checked to be a string; empty or blank texts give one warning (or an error, see Dataset.emptyTexts). */
+export function textColumn(dataset: Dataset, name: string, warn: WarningHandler = warnOnStderr): string[] {
+  const empties: EmptyTextPlaces = [];
+  const texts = checkedTexts(dataset, name, empties);
+  warnAboutEmpties(dataset, empties, warn);
+  return texts;
 }
 
 /** The label column as float32 (numbers, booleans or numeric strings), as torch.tensor(labels) then float. */
@@ -62,11 +94,11 @@ export interface TrainingColumns extends ColumnRoles {
 }
 
 /** Roles plus validated values: what the tokenizer and the collator need from a training dataset. */
-export function trainingColumns(dataset: Dataset, labelColumns: readonly string[] = LABEL_COLUMNS): TrainingColumns {
+export function trainingColumns(dataset: Dataset, labelColumns: readonly string[] = LABEL_COLUMNS, warn: WarningHandler = warnOnStderr): TrainingColumns {
   const roles = columnRoles(dataset, labelColumns);
-  return {
-    ...roles,
-    texts: roles.inputs.map((name) => textColumn(dataset, name)),
-    labels: roles.label === null ? null : labelColumn(dataset, roles.label),
-  };
+  const empties: EmptyTextPlaces = [];
+  const texts = roles.inputs.map((name) => checkedTexts(dataset, name, empties));
+  const labels = roles.label === null ? null : labelColumn(dataset, roles.label);
+  warnAboutEmpties(dataset, empties, warn);
+  return { ...roles, texts, labels };
 }

@@ -28,16 +28,34 @@ describe('validation errors name the file, row (and line) and column', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const rows = Array.from({ length: 14 }, (_, i) => ({ anchor: `q${i}`, positive: `p${i}`, id: i }));
 
-  test('empty and blank text', async () => {
-    const bad = rows.map((r, i) => (i === 12 ? { ...r, positive: '' } : r));
+  test('empty and blank texts: trained on with one warning (count, first rows); emptyTexts \'error\' refuses them', async () => {
+    const bad = rows.map((r, i) => (i === 12 ? { ...r, positive: '' } : i === 3 ? { ...r, anchor: ' \n\t' } : r));
     const file = path.join(dir, 'train.jsonl');
     fs.writeFileSync(file, bad.map((r) => JSON.stringify(r)).join('\n'));
     const ds = await Dataset.load(file);
-    expect(() => textColumn(ds, 'positive')).toThrow(`empty text in column 'positive' at row 12 of ${file} (line 13)`);
-    // After a shuffle the message still points into the file.
-    expect(() => trainingColumns(ds.shuffle(3).selectColumns(['anchor', 'positive']))).toThrow(`at row 12 of ${file} (line 13)`);
-    const blank = Dataset.fromRecords([{ anchor: ' \n\t' }], 'mem');
+    const warnings: string[] = [];
+    const cols = trainingColumns(ds.selectColumns(['anchor', 'positive']), undefined, (m) => warnings.push(m));
+    expect(cols.texts[1][12]).toBe('');
+    expect(cols.texts[0][3]).toBe(' \n\t');
+    expect(warnings).toEqual([`${file}: 2 empty or blank texts (row 3 of ${file} (line 4), column 'anchor'; row 12 of ${file} (line 13), column 'positive'): `
+      + "trained on as sentence-transformers does (the model sees only the special tokens); load the dataset with emptyTexts: 'error' (or call withEmptyTexts('error')) to refuse them"]);
+    const one: string[] = [];
+    expect(textColumn(ds, 'positive', (m) => one.push(m))[12]).toBe('');
+    expect(one).toEqual([expect.stringContaining(`${file}: 1 empty or blank text (row 12 of ${file} (line 13), column 'positive')`)]);
+    const none: string[] = [];
+    trainingColumns(Dataset.fromRecords([{ a: 'x', b: 'y' }]), undefined, (m) => none.push(m));
+    expect(none).toEqual([]);
+
+    // The option, from load or on any dataset, survives shuffles, selections and concatenation.
+    const strict = await Dataset.load(file, { emptyTexts: 'error' });
+    expect(strict.emptyTexts).toBe('error');
+    expect(() => textColumn(strict, 'positive')).toThrow(`empty text in column 'positive' at row 12 of ${file} (line 13) (the dataset refuses empty texts: emptyTexts 'error')`);
+    expect(() => trainingColumns(strict.shuffle(3).selectColumns(['anchor', 'positive']))).toThrow(`at row 3 of ${file} (line 4)`);
+    expect(() => trainingColumns(Dataset.concatenate([ds, strict]).selectColumns(['anchor', 'positive']))).toThrow('refuses empty texts');
+    const blank = Dataset.fromRecords([{ anchor: ' \n\t' }], 'mem', { emptyTexts: 'error' });
     expect(() => textColumn(blank, 'anchor')).toThrow("blank text in column 'anchor' at row 0 of mem");
+    expect(() => textColumn(Dataset.fromRecords([{ anchor: '' }], 'mem').withEmptyTexts('error'), 'anchor')).toThrow('empty text');
+    expect(() => ds.withEmptyTexts('drop' as never)).toThrow(`emptyTexts must be 'warn' or 'error', got "drop"`);
   });
 
   test('non-string values in a text column (e.g. an id column left in)', () => {
