@@ -62,7 +62,7 @@ const BYTE_MUTATIONS: Record<string, Mutation> = {
   truncate: (b, r) => b.subarray(0, at(b, r)),
   deleteSpan: (b, r) => { const k = at(b, r); return Buffer.concat([b.subarray(0, k), b.subarray(k + 1 + Math.floor(r() * 32))]); },
   repeatSpan: (b, r) => { const k = at(b, r); return insert(b, k, b.subarray(k, k + 1 + Math.floor(r() * 64))); },
-  zeroRun: (b, r) => { const out = Buffer.from(b); out.fill(0, at(b, r), at(b, r) + 8); return out; },
+  zeroRun: (b, r) => { const out = Buffer.from(b); const k = Math.min(at(b, r), b.length); out.fill(0, k, Math.min(b.length, k + 8)); return out; },
 };
 const TEXT_MUTATIONS: Record<string, Mutation> = {
   quote: (b, r) => insert(b, at(b, r), pick(['"', "'", '""', '"\n'], r)),
