@@ -30,13 +30,50 @@ function readJson(file: string, what: string): Record<string, unknown> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new Error(`${what}: cannot read ${file}`);
+  } catch (e) {
+    throw new Error(`${what}: cannot read ${file} (${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message})`);
   }
   try {
     return JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`${what}: ${file} is not valid JSON (${(e as Error).message})`);
+    const position = /position (\d+)/.exec((e as Error).message);
+    const line = position ? ` line ${text.slice(0, Number(position[1])).split('\n').length}` : '';
+    throw new Error(`${what}: ${file} is not valid JSON${line ? ` (at${line})` : ''} (${(e as Error).message})`);
+  }
+}
+
+/**
+ * The Hugging Face config keys the engine reads, checked here so that an error names the file and the key
+ * (the engine's own checks, deeper down, know neither the folder nor the path).
+ */
+const CONFIG_INTEGERS: [string, number][] = [
+  ['hidden_size', 1], ['num_hidden_layers', 1], ['num_attention_heads', 1], ['intermediate_size', 1],
+  ['max_position_embeddings', 1], ['type_vocab_size', 1], ['vocab_size', 1], ['pad_token_id', 0],
+];
+const CONFIG_NUMBERS = ['hidden_dropout_prob', 'attention_probs_dropout_prob', 'layer_norm_eps', 'initializer_range'];
+const CONFIG_STRINGS = ['model_type', 'hidden_act', 'position_embedding_type'];
+
+export function checkBertConfig(config: unknown, file: string): void {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new Error(`${file}: expected a JSON object (the model's Hugging Face config)`);
+  const c = config as Record<string, unknown>;
+  const given = (key: string) => c[key] !== undefined && c[key] !== null;
+  for (const [key, min] of CONFIG_INTEGERS) {
+    if (given(key) && (!Number.isInteger(c[key]) || (c[key] as number) < min)) throw new Error(`${file}: "${key}" must be an integer >= ${min}, got ${JSON.stringify(c[key])}`);
+  }
+  for (const key of CONFIG_NUMBERS) {
+    if (given(key) && typeof c[key] !== 'number') throw new Error(`${file}: "${key}" must be a number, got ${JSON.stringify(c[key])}`);
+  }
+  for (const key of CONFIG_STRINGS) {
+    if (given(key) && typeof c[key] !== 'string') throw new Error(`${file}: "${key}" must be a string, got ${JSON.stringify(c[key])}`);
+  }
+  const arch = given('model_type') ? String(c.model_type) : Array.isArray(c.architectures) && typeof c.architectures[0] === 'string' ? c.architectures[0] : null;
+  const isBert = given('model_type') ? c.model_type === 'bert' : arch !== null && arch.startsWith('Bert');
+  if (!isBert) {
+    throw new Error(`${file}: ${given('model_type') ? `"model_type" is ${JSON.stringify(c.model_type)}` : arch ? `"architectures" names ${arch}` : 'neither "model_type" nor "architectures" is given'}; embedforge supports BERT-family models (model_type "bert")`);
+  }
+  const heads = c.num_attention_heads as number | undefined;
+  if (given('hidden_size') && given('num_attention_heads') && (c.hidden_size as number) % heads! !== 0) {
+    throw new Error(`${file}: "hidden_size" ${c.hidden_size} is not a multiple of "num_attention_heads" ${heads}`);
   }
 }
 
@@ -76,30 +113,45 @@ export function readModelFolder(dir: string): ModelFolderInfo {
   const modules = fs.existsSync(path.join(dir, 'modules.json'))
     ? (readJson(path.join(dir, 'modules.json'), 'modules.json') as unknown as ModuleEntry[])
     : null;
-  if (modules !== null && !Array.isArray(modules)) throw new Error(`${path.join(dir, 'modules.json')}: expected a list of modules`);
+  const modulesPath = path.join(dir, 'modules.json');
+  if (modules !== null && !Array.isArray(modules)) throw new Error(`${modulesPath}: expected a list of modules`);
 
   let transformerDir = dir;
   let pooling: PoolingMode = 'mean';
   let normalize = false;
   if (modules) {
-    const kinds = modules.map((m) => ({ ...m, kind: moduleKind(String(m.type ?? '')) }));
+    modules.forEach((m, i) => {
+      if (m === null || typeof m !== 'object' || typeof m.type !== 'string') throw new Error(`${modulesPath}: entry ${i} must be an object with a "type" string, got ${JSON.stringify(m)}`);
+      if (m.path !== undefined && typeof m.path !== 'string') throw new Error(`${modulesPath}: entry ${i} ("${m.type}"): "path" must be a string, got ${JSON.stringify(m.path)}`);
+    });
+    const kinds = modules.map((m, i) => ({ ...m, index: i, kind: moduleKind(String(m.type ?? '')) }));
     const other = kinds.find((m) => m.kind === 'other');
-    if (other) throw new Error(`${path.join(dir, 'modules.json')}: module type "${other.type}" is not supported (Transformer, Pooling, Normalize)`);
+    if (other) throw new Error(`${modulesPath}: module type "${other.type}" is not supported (Transformer, Pooling, Normalize)`);
     const tr = kinds.find((m) => m.kind === 'transformer');
-    if (!tr) throw new Error(`${path.join(dir, 'modules.json')}: no Transformer module`);
-    transformerDir = path.join(dir, tr.path ?? '');
+    if (!tr) throw new Error(`${modulesPath}: no Transformer module`);
+    /** A module's folder, which must exist: the error names modules.json's entry and its "path". */
+    const moduleDir = (m: (typeof kinds)[number]): string => {
+      const p = path.join(dir, m.path ?? '');
+      if (!fs.existsSync(p) || !fs.statSync(p).isDirectory()) {
+        throw new Error(`${modulesPath}: entry ${m.index} (${m.type}) has "path": ${JSON.stringify(m.path ?? '')}, but ${p} is not a folder`);
+      }
+      return p;
+    };
+    transformerDir = moduleDir(tr);
     const pool = kinds.find((m) => m.kind === 'pooling');
     if (pool) {
-      const file = path.join(dir, pool.path ?? '', 'config.json');
+      const file = path.join(moduleDir(pool), 'config.json');
+      if (!fs.existsSync(file)) throw new Error(`${modulesPath}: entry ${pool.index} (${pool.type}) has "path": ${JSON.stringify(pool.path ?? '')}, but ${file} does not exist`);
       pooling = poolingFromConfig(readJson(file, 'pooling config'), file);
     }
     normalize = kinds.some((m) => m.kind === 'normalize');
   }
 
   const configPath = path.join(transformerDir, 'config.json');
-  if (!fs.existsSync(configPath)) throw new Error(`model folder ${dir} has no config.json (the Transformer's Hugging Face config)`);
+  if (!fs.existsSync(configPath)) throw new Error(`model folder ${dir} has no config.json (the Transformer's Hugging Face config): ${configPath} does not exist`);
   const configJson = fs.readFileSync(configPath, 'utf8');
   const config = readJson(configPath, 'model config');
+  checkBertConfig(config, configPath);
   const weightsPath = path.join(transformerDir, 'model.safetensors');
   if (!fs.existsSync(weightsPath)) {
     const bin = fs.existsSync(path.join(transformerDir, 'pytorch_model.bin'));
@@ -114,11 +166,15 @@ export function readModelFolder(dir: string): ModelFolderInfo {
   const maxPos = typeof config.max_position_embeddings === 'number' ? config.max_position_embeddings : 512;
   // sentence_bert_config's max_seq_length wins; otherwise the tokenizer's model_max_length capped at the position table.
   let maxSeqLength: number;
+  const stConfigPath = path.join(transformerDir, 'sentence_bert_config.json');
+  if (stConfig.max_seq_length !== undefined && stConfig.max_seq_length !== null && (!Number.isInteger(stConfig.max_seq_length) || (stConfig.max_seq_length as number) < 1)) {
+    throw new Error(`${stConfigPath}: "max_seq_length" must be a positive integer, got ${JSON.stringify(stConfig.max_seq_length)}`);
+  }
   if (typeof stConfig.max_seq_length === 'number') maxSeqLength = stConfig.max_seq_length;
   else if (typeof tokConfig.model_max_length === 'number' && tokConfig.model_max_length < 1e9) maxSeqLength = Math.min(tokConfig.model_max_length, maxPos);
   else maxSeqLength = maxPos;
   if (maxSeqLength > maxPos) {
-    throw new Error(`${dir}: max_seq_length ${maxSeqLength} exceeds the model's max_position_embeddings ${maxPos}`);
+    throw new Error(`${stConfigPath}: max_seq_length ${maxSeqLength} exceeds the model's max_position_embeddings ${maxPos} (${configPath})`);
   }
 
   const sentenceTransformersConfig = optionalJson(path.join(dir, 'config_sentence_transformers.json'), 'config_sentence_transformers.json') ?? {};

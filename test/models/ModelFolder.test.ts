@@ -68,6 +68,35 @@ describe('readModelFolder', () => {
     expect(() => readModelFolder(folder(present))).toThrow(message as RegExp);
   });
 
+  test('errors name the file and the key (issue 12, finding 12)', () => {
+    const withModules = (modules: unknown[]) => ({ ...classic, 'modules.json': modules });
+    const tr = (p: unknown) => ({ idx: 0, name: '0', path: p, type: 'sentence_transformers.models.Transformer' });
+    const pool = classic['modules.json'][1];
+    const check = (files: Record<string, unknown>, message: (dir: string) => string) => {
+      const dir = folder(Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined)));
+      expect(() => readModelFolder(dir)).toThrow(message(dir));
+    };
+    check(withModules([tr('0_Transformer'), pool]),
+      (d) => `${d}/modules.json: entry 0 (sentence_transformers.models.Transformer) has "path": "0_Transformer", but ${d}/0_Transformer is not a folder`);
+    check(withModules([tr(''), { ...pool, path: '1_Pool' }]),
+      (d) => `${d}/modules.json: entry 1 (sentence_transformers.models.Pooling) has "path": "1_Pool", but ${d}/1_Pool is not a folder`);
+    check({ ...classic, '1_Pooling/config.json': undefined, '1_Pooling/other.json': {} },
+      (d) => `${d}/modules.json: entry 1 (sentence_transformers.models.Pooling) has "path": "1_Pooling", but ${d}/1_Pooling/config.json does not exist`);
+    check(withModules([tr(3)]), (d) => `${d}/modules.json: entry 0 ("sentence_transformers.models.Transformer"): "path" must be a string, got 3`);
+    check(withModules([null]), (d) => `${d}/modules.json: entry 0 must be an object with a "type" string, got null`);
+    check({ ...classic, 'config.json': { ...BERT, hidden_size: '32' } }, (d) => `${d}/config.json: "hidden_size" must be an integer >= 1, got "32"`);
+    check({ ...classic, 'config.json': { ...BERT, num_attention_heads: 0 } }, (d) => `${d}/config.json: "num_attention_heads" must be an integer >= 1, got 0`);
+    check({ ...classic, 'config.json': { ...BERT, layer_norm_eps: null, hidden_dropout_prob: 'x' } }, (d) => `${d}/config.json: "hidden_dropout_prob" must be a number, got "x"`);
+    check({ ...classic, 'config.json': { ...BERT, num_attention_heads: 5 } }, (d) => `${d}/config.json: "hidden_size" 32 is not a multiple of "num_attention_heads" 5`);
+    check({ ...classic, 'config.json': { model_type: 'roberta' } }, (d) => `${d}/config.json: "model_type" is "roberta"; embedforge supports BERT-family models`);
+    check({ ...classic, 'config.json': { hidden_size: 32 } }, (d) => `${d}/config.json: neither "model_type" nor "architectures" is given`);
+    check({ ...classic, 'config.json': [1] }, (d) => `${d}/config.json: expected a JSON object`);
+    check({ ...classic, 'config.json': '{\n  "model_type": "bert",\n  "hidden_size": 32,,\n}' }, (d) => `model config: ${d}/config.json is not valid JSON (at line 3)`);
+    check({ ...classic, 'sentence_bert_config.json': { max_seq_length: '256' } }, (d) => `${d}/sentence_bert_config.json: "max_seq_length" must be a positive integer, got "256"`);
+    check({ ...classic, 'sentence_bert_config.json': { max_seq_length: 1024 } }, (d) => `${d}/sentence_bert_config.json: max_seq_length 1024 exceeds the model's max_position_embeddings 512 (${d}/config.json)`);
+    check({ ...classic, 'config.json': undefined }, (d) => `model folder ${d} has no config.json (the Transformer's Hugging Face config): ${d}/config.json does not exist`);
+  });
+
   test('a folder that does not exist', () => {
     expect(() => readModelFolder('/nonexistent/model')).toThrow('model folder /nonexistent/model does not exist');
   });
