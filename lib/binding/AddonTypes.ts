@@ -63,15 +63,32 @@ export interface GistLossSpecOptions {
   guideNormalize: boolean;
 }
 
+/** MultipleNegativesRankingLoss' interaction terms (sentence-transformers 6): query_to_doc always; the others add
+ *  query-query, document-query and document-document similarities to the softmax. */
+export type RankingDirection = 'query_to_doc' | 'query_to_query' | 'doc_to_query' | 'doc_to_doc';
+export type RankingHardnessMode = 'in_batch_negatives' | 'hard_negatives' | 'all_negatives';
+/** The ranking losses' interaction options; lib/losses always fills them, and absent means sentence-transformers'
+ *  default (query_to_doc only, joint, no hardness weighting). */
+export interface RankingInteractionSpec {
+  directions?: RankingDirection[];
+  /** joint: one softmax over every direction's scores; per_direction: one each, averaged (query_to_doc and doc_to_query only). */
+  partitionMode?: 'joint' | 'per_direction';
+  /** Adds hardnessStrength * stop_grad(sim) to those negatives' logits (not scaled); null: none. */
+  hardnessMode?: RankingHardnessMode | null;
+  hardnessStrength?: number;
+}
+
 export type LossSpec =
   /** Cross-entropy of each anchor's similarities to every candidate (positives and negatives of the batch), times scale. */
-  | { name: 'MultipleNegativesRankingLoss'; scale: number; similarity: SimilarityFunction }
+  | ({ name: 'MultipleNegativesRankingLoss'; scale: number; similarity: SimilarityFunction } & RankingInteractionSpec)
   /** The same, averaged with the positives ranking the batch's anchors. */
   | { name: 'MultipleNegativesSymmetricRankingLoss'; scale: number; similarity: SimilarityFunction }
   /** The two above computed with GradCache: the encoder runs in mini-batches of miniBatchSize texts inside the engine
-   *  call (no graph, then again with autograd and the cached gradients), and the loss in chunks of as many rows. */
-  | { name: 'CachedMultipleNegativesRankingLoss'; scale: number; similarity: SimilarityFunction; miniBatchSize: number }
-  | { name: 'CachedMultipleNegativesSymmetricRankingLoss'; scale: number; similarity: SimilarityFunction; miniBatchSize: number }
+   *  call (no graph, then again with autograd and the cached gradients), and the loss in chunks of as many rows.
+   *  miniBatchNumTokens (absent: off): the encoder's mini-batches hold as many consecutive texts as fit in that many tokens. */
+  | ({ name: 'CachedMultipleNegativesRankingLoss'; scale: number; similarity: SimilarityFunction; miniBatchSize: number; miniBatchNumTokens?: number }
+    & RankingInteractionSpec)
+  | { name: 'CachedMultipleNegativesSymmetricRankingLoss'; scale: number; similarity: SimilarityFunction; miniBatchSize: number; miniBatchNumTokens?: number }
   /** In-batch negatives whose false negatives a frozen guide model masks (GIST); the Cached one with GradCache. */
   | ({ name: 'GISTEmbedLoss' } & GistLossSpecOptions)
   | ({ name: 'CachedGISTEmbedLoss'; miniBatchSize: number } & GistLossSpecOptions)

@@ -1,5 +1,6 @@
 import { CachedRankingLoss, cachedRankingOptionsFromConfig, type CachedRankingLossOptions } from './CachedRankingLoss';
 import type { LossOptions } from './LossOptions';
+import { SYMMETRIC_INTERACTION } from './RankingLoss';
 
 /**
  * MultipleNegativesSymmetricRankingLoss with GradCache: anchors rank the candidates and positives rank
@@ -7,7 +8,7 @@ import type { LossOptions } from './LossOptions';
  */
 export class CachedMultipleNegativesSymmetricRankingLoss extends CachedRankingLoss {
   constructor(options: CachedRankingLossOptions = {}) {
-    super('CachedMultipleNegativesSymmetricRankingLoss', options, { directions: ['query_to_doc', 'doc_to_query'], partition_mode: 'per_direction' });
+    super('CachedMultipleNegativesSymmetricRankingLoss', options, SYMMETRIC_INTERACTION);
   }
 
   static fromConfig(o: LossOptions): CachedMultipleNegativesSymmetricRankingLoss {

@@ -69,6 +69,14 @@ export class LossOptions {
     return v;
   }
 
+  /** A list of strings (e.g. MultipleNegativesRankingLoss' directions), or undefined when absent. */
+  textList(snake: string): string[] | undefined {
+    const v = this.get(snake);
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) this.fail(snake, 'a list of strings', v);
+    return v as string[];
+  }
+
   numberList(snake: string): number[] | undefined {
     const v = this.get(snake);
     if (v === undefined || v === null) return undefined;

@@ -1,10 +1,12 @@
 export type { Loss, LossData, LossModel } from './Loss';
 export { LossOptions, type LossConfig } from './LossOptions';
 export { lossFromConfig, lossNames } from './lossRegistry';
-export { MultipleNegativesRankingLoss, type RankingLossOptions } from './MultipleNegativesRankingLoss';
+export {
+  MultipleNegativesRankingLoss, type MultipleNegativesRankingLossOptions, type RankingInteractionOptions, type RankingLossOptions,
+} from './MultipleNegativesRankingLoss';
 export { MultipleNegativesSymmetricRankingLoss } from './MultipleNegativesSymmetricRankingLoss';
 export { CachedMultipleNegativesRankingLoss } from './CachedMultipleNegativesRankingLoss';
-export type { CachedRankingLossOptions } from './CachedRankingLoss';
+export type { CachedMultipleNegativesRankingLossOptions, CachedRankingLossOptions } from './CachedRankingLoss';
 export { CachedMultipleNegativesSymmetricRankingLoss } from './CachedMultipleNegativesSymmetricRankingLoss';
 export { GISTEmbedLoss } from './GISTEmbedLoss';
 export { CachedGISTEmbedLoss, type CachedGistOptions } from './CachedGISTEmbedLoss';

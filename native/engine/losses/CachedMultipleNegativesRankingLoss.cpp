@@ -6,13 +6,16 @@
 //     scores = scale * sim(anchors[b:e], candidates)                              (e - b, B * (C - 1))
 //     part   = mean_i( logsumexp_j scores[i, j] - scores[i, b + i] ) * (e - b) / B
 //   loss = sum of the parts = MultipleNegativesRankingLoss's value; the encoder runs in mini-batches of
-//   mini_batch_size texts, so only one mini-batch of activations is alive at a time.
+//   mini_batch_size texts (or, with miniBatchNumTokens, as many consecutive texts as fit in that many tokens), so only
+//   one mini-batch of activations is alive at a time.
+// MultipleNegativesRankingLoss' options (directions, partitionMode, hardness) apply to each chunk's rows as to the
+// whole batch's (InBatchRanking.h): every chunk row still sees every query and document of the batch.
 // compute() (one chunk, the whole batch) is the same loss for a modifier that hands it embeddings.
 #include <c10/util/Exception.h>
 
 #include "GradCache.h"
 #include "LossRegistry.h"
-#include "Similarity.h"
+#include "InBatchRanking.h"
 
 namespace embedforge {
 
@@ -20,8 +23,8 @@ namespace {
 
 class CachedMultipleNegativesRankingLoss : public Loss {
  public:
-  CachedMultipleNegativesRankingLoss(double scale, SimilarityFunction similarity, int64_t miniBatchSize)
-      : scale_(scale), similarity_(similarity), miniBatchSize_(miniBatchSize) {}
+  CachedMultipleNegativesRankingLoss(InBatchRankingOptions options, int64_t miniBatchSize, int64_t miniBatchNumTokens)
+      : options_(options), miniBatchSize_(miniBatchSize), miniBatchNumTokens_(miniBatchNumTokens) {}
 
   std::string name() const override { return "CachedMultipleNegativesRankingLoss"; }
 
@@ -32,7 +35,7 @@ class CachedMultipleNegativesRankingLoss : public Loss {
 
   StagedLoss stage(BatchEmbedder& embedder, const at::Tensor& labels) const override {
     check(LossInputs{std::vector<at::Tensor>(embedder.numColumns()), labels});
-    return gradCacheStage(embedder, miniBatchSize_,
+    return gradCacheStage(embedder, miniBatchRanges(embedder, miniBatchSize_, miniBatchNumTokens_), miniBatchSize_,
                           [this](const std::vector<at::Tensor>& columns, int64_t b, int64_t e) { return chunk(columns, b, e); });
   }
 
@@ -44,26 +47,26 @@ class CachedMultipleNegativesRankingLoss : public Loss {
 
   at::Tensor chunk(const std::vector<at::Tensor>& columns, int64_t begin, int64_t end) const {
     const int64_t batch = columns[0].size(0), rows = end - begin;
-    at::Tensor candidates = at::cat(std::vector<at::Tensor>(columns.begin() + 1, columns.end()), 0);
-    at::Tensor scores = pairwiseSimilarity(columns[0].narrow(0, begin, rows), candidates, similarity_) * scale_;
-    at::Tensor positive = scores.narrow(1, begin, rows).diagonal();
-    return -(positive - at::logsumexp(scores, {1})).mean() * rows / batch;
+    return -inBatchRankingLogLikelihood(columns, begin, end, options_).mean() * rows / batch;
   }
 
-  double scale_;
-  SimilarityFunction similarity_;
+  InBatchRankingOptions options_;
   int64_t miniBatchSize_;
+  int64_t miniBatchNumTokens_;  // 0: mini-batches of miniBatchSize_ texts
 };
 
 }  // namespace
 
 std::unique_ptr<Loss> makeCachedMultipleNegativesRankingLoss(const LossSpec& spec, const LossContext&) {
-  const double scale = spec.number("scale");
-  TORCH_CHECK(scale > 0, spec.name(), ": scale must be positive, got ", scale);
+  InBatchRankingOptions options = inBatchRankingOptions(spec);
   const int64_t miniBatchSize = spec.integer("miniBatchSize");
   TORCH_CHECK(miniBatchSize > 0, spec.name(), ": miniBatchSize must be positive, got ", miniBatchSize);
-  return std::make_unique<CachedMultipleNegativesRankingLoss>(scale, similarityFromName(spec.string("similarity"), spec.name()),
-                                                              miniBatchSize);
+  int64_t miniBatchNumTokens = 0;
+  if (spec.has("miniBatchNumTokens")) {
+    miniBatchNumTokens = spec.integer("miniBatchNumTokens");
+    TORCH_CHECK(miniBatchNumTokens > 0, spec.name(), ": miniBatchNumTokens must be positive (or absent), got ", miniBatchNumTokens);
+  }
+  return std::make_unique<CachedMultipleNegativesRankingLoss>(options, miniBatchSize, miniBatchNumTokens);
 }
 
 }  // namespace embedforge

@@ -7,6 +7,7 @@
 //     backward = scale * sim(positives[b:e], anchors)                   (e - b, B)
 //     part     = mean_i( (lse(forward[i]) + lse(backward[i])) / 2 - forward[i, b + i] ) * (e - b) / B
 //   loss = sum of the parts = MultipleNegativesSymmetricRankingLoss's value.
+// The encoder's mini-batches: mini_batch_size texts, or as many as fit in miniBatchNumTokens tokens (GradCache.h).
 #include <c10/util/Exception.h>
 
 #include "GradCache.h"
@@ -19,8 +20,8 @@ namespace {
 
 class CachedMultipleNegativesSymmetricRankingLoss : public Loss {
  public:
-  CachedMultipleNegativesSymmetricRankingLoss(double scale, SimilarityFunction similarity, int64_t miniBatchSize)
-      : scale_(scale), similarity_(similarity), miniBatchSize_(miniBatchSize) {}
+  CachedMultipleNegativesSymmetricRankingLoss(double scale, SimilarityFunction similarity, int64_t miniBatchSize, int64_t miniBatchNumTokens)
+      : scale_(scale), similarity_(similarity), miniBatchSize_(miniBatchSize), miniBatchNumTokens_(miniBatchNumTokens) {}
 
   std::string name() const override { return "CachedMultipleNegativesSymmetricRankingLoss"; }
 
@@ -31,7 +32,7 @@ class CachedMultipleNegativesSymmetricRankingLoss : public Loss {
 
   StagedLoss stage(BatchEmbedder& embedder, const at::Tensor& labels) const override {
     check(LossInputs{std::vector<at::Tensor>(embedder.numColumns()), labels});
-    return gradCacheStage(embedder, miniBatchSize_,
+    return gradCacheStage(embedder, miniBatchRanges(embedder, miniBatchSize_, miniBatchNumTokens_), miniBatchSize_,
                           [this](const std::vector<at::Tensor>& columns, int64_t b, int64_t e) { return chunk(columns, b, e); });
   }
 
@@ -55,6 +56,7 @@ class CachedMultipleNegativesSymmetricRankingLoss : public Loss {
   double scale_;
   SimilarityFunction similarity_;
   int64_t miniBatchSize_;
+  int64_t miniBatchNumTokens_;  // 0: mini-batches of miniBatchSize_ texts
 };
 
 }  // namespace
@@ -64,8 +66,13 @@ std::unique_ptr<Loss> makeCachedMultipleNegativesSymmetricRankingLoss(const Loss
   TORCH_CHECK(scale > 0, spec.name(), ": scale must be positive, got ", scale);
   const int64_t miniBatchSize = spec.integer("miniBatchSize");
   TORCH_CHECK(miniBatchSize > 0, spec.name(), ": miniBatchSize must be positive, got ", miniBatchSize);
+  int64_t miniBatchNumTokens = 0;
+  if (spec.has("miniBatchNumTokens")) {
+    miniBatchNumTokens = spec.integer("miniBatchNumTokens");
+    TORCH_CHECK(miniBatchNumTokens > 0, spec.name(), ": miniBatchNumTokens must be positive (or absent), got ", miniBatchNumTokens);
+  }
   return std::make_unique<CachedMultipleNegativesSymmetricRankingLoss>(
-      scale, similarityFromName(spec.string("similarity"), spec.name()), miniBatchSize);
+      scale, similarityFromName(spec.string("similarity"), spec.name()), miniBatchSize, miniBatchNumTokens);
 }
 
 }  // namespace embedforge

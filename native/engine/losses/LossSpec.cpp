@@ -52,6 +52,16 @@ std::vector<double> LossSpec::numbers(const std::string& key) const {
   return out;
 }
 
+std::vector<std::string> LossSpec::strings(const std::string& key) const {
+  const JsonValue& arr = get(key, JsonValue::Kind::Array, "an array of strings");
+  std::vector<std::string> out;
+  for (const JsonValue& e : arr.array) {
+    TORCH_CHECK(e.kind == JsonValue::Kind::String, name_, ": option \"", key, "\" must hold strings only");
+    out.push_back(e.string);
+  }
+  return out;
+}
+
 std::map<std::string, std::vector<double>> LossSpec::numberLists(const std::string& key) const {
   const JsonValue& obj = get(key, JsonValue::Kind::Object, "an object of number lists");
   std::map<std::string, std::vector<double>> out;

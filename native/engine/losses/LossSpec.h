@@ -23,6 +23,7 @@ class LossSpec {
   bool boolean(const std::string& key) const;
   std::string string(const std::string& key) const;
   std::vector<double> numbers(const std::string& key) const;
+  std::vector<std::string> strings(const std::string& key) const;
   /** An object of number lists ({name: [numbers]}), e.g. a loss's own parameters given by name. */
   std::map<std::string, std::vector<double>> numberLists(const std::string& key) const;
   /** A nested loss spec (a modifier's inner loss). */
