@@ -3,14 +3,19 @@
  * hardness_strength), on the plain loss and on CachedMultipleNegativesRankingLoss (GradCache chunks that do not
  * divide the batch), with and without hard-negative columns: loss and every gradient against
  * sentence-transformers' own classes (rel <= 1e-4). The specs come from the TypeScript classes, so the
- * options travel the way training sends them. Also: the engine refuses a bad spec by itself.
+ * options travel the way training sends them. Also: the engine refuses a bad spec by itself, and
+ * mini_batch_num_tokens packs the encoder's mini-batches by tokens (seen through dropout, whose masks
+ * depend on how the texts are split into forwards).
  */
+import * as path from 'path';
+
 import { loadAddon } from '../../lib/binding/addon';
 import type { LossSpec } from '../../lib/binding/AddonTypes';
 import { CachedMultipleNegativesRankingLoss, MatryoshkaLoss, MultipleNegativesRankingLoss } from '../../lib/losses';
 import type { CachedMultipleNegativesRankingLossOptions } from '../../lib/losses/CachedRankingLoss';
 import type { MultipleNegativesRankingLossOptions } from '../../lib/losses/RankingLoss';
-import { engineReference } from '../engine/fixtures';
+import { TextTokenizer } from '../../lib/data/TextTokenizer';
+import { engineReference, pack } from '../engine/fixtures';
 import { describeIf, missing } from '../helpers/requirements';
 import { legalRows } from './lossTexts';
 import { runLossParity, type LossParityCase } from './lossParity';
@@ -90,6 +95,34 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'MultipleNe
     expect(byName.hard_mode_strength_0).toBeCloseTo(byName.q2d_per_direction_alone, 6);
     expect(byName.hard_in_batch_negatives).not.toBeCloseTo(byName.q2d_per_direction_alone, 3);
     expect(byName.hard_hard_negatives_pairs).toBeGreaterThan(0);
+  });
+
+  test('mini_batch_num_tokens: a budget of 1 token embeds one text per forward, a budget above the batch one forward per column', async () => {
+    const ref = engineReference();
+    const dropoutConfig = JSON.stringify({ ...JSON.parse(ref.configJson), hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1 });
+    const tokenizer = TextTokenizer.fromFolder(path.join(ref.dir, 'model'), { maxSeqLength: 48 });
+    const texts = pack(oneNegative.flat().map((t) => Array.from(tokenizer.encode(t))));
+    async function lossWith(o: CachedMultipleNegativesRankingLossOptions): Promise<number> {
+      const enc = await loadAddon().NativeEncoder.create({ configJson: dropoutConfig, pooling: 'mean', normalize: false, device: 'cpu' });
+      await enc.loadWeights(ref.weightsPath);
+      await enc.configureTraining({ losses: [new CachedMultipleNegativesRankingLoss({ directions: [...ALL], ...o }).toSpec()],
+        optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
+      loadAddon().manualSeed(11);
+      const { loss } = await enc.lossAndGradients({ texts, numColumns: 3 });
+      enc.dispose();
+      return loss;
+    }
+    const [oneText, oneTextByTokens, oneColumn, oneColumnByTokens] = [
+      await lossWith({ miniBatchSize: 1 }), await lossWith({ miniBatchSize: 2, miniBatchNumTokens: 1 }),
+      await lossWith({ miniBatchSize: 5 }), await lossWith({ miniBatchSize: 2, miniBatchNumTokens: 100000 }),
+    ];
+    // The same forwards draw the same dropout masks; only the loss chunks (miniBatchSize rows) round differently.
+    const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+    console.log(`mini_batch_num_tokens under dropout: ${oneTextByTokens} vs ${oneText} (one text per forward), ` +
+      `${oneColumnByTokens} vs ${oneColumn} (one forward per column)`);
+    expect(rel(oneTextByTokens, oneText)).toBeLessThan(1e-6);
+    expect(rel(oneColumnByTokens, oneColumn)).toBeLessThan(1e-6);
+    expect(rel(oneColumn, oneText)).toBeGreaterThan(1e-3); // other forwards, other dropout masks
   });
 
   test('the engine refuses bad interaction options by itself, naming the loss and the option', async () => {
