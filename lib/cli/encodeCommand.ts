@@ -1,4 +1,7 @@
 import * as fs from 'fs';
+import * as path from 'path';
+
+import { requireFiniteEmbeddings } from '../evaluation/finiteEmbeddings';
 import { SentenceTransformer } from '../models/SentenceTransformer';
 import { writeFileAtomic } from '../training/atomicWrite';
 import { encodeNpy } from './npy';
@@ -52,18 +55,40 @@ export function readInputTexts(file: string, column?: string): string[] {
   });
 }
 
-/** `embedforge encode`: embeddings of every input text to .npy (float32 matrix) or .jsonl ({"embedding": [...]} a line). */
+/** Writes the file, or throws an error naming it and the cause (a missing or read-only folder, a full disk). */
+async function writeOutput(file: string, data: string | Uint8Array): Promise<void> {
+  try {
+    await writeFileAtomic(file, data);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const dir = path.dirname(path.resolve(file));
+    const cause = err.code === 'ENOENT' && !fs.existsSync(dir) ? `its folder ${dir} does not exist`
+      : err.code === 'EACCES' || err.code === 'EPERM' ? `no permission to write in ${dir}`
+      : err.code === 'EROFS' ? `${dir} is on a read-only filesystem`
+      : err.code === 'ENOSPC' ? 'the disk is full'
+      : err.code === 'ENOTDIR' ? `${dir} is not a folder`
+      : err.code === 'EISDIR' ? `${path.resolve(file)} is a folder`
+      : err.message;
+    throw new Error(`--output ${file}: cannot write the embeddings: ${cause}`);
+  }
+}
+
+/**
+ * `embedforge encode`: embeddings of every input text to .npy (float32 matrix) or .jsonl ({"embedding": [...]} a line).
+ * Resolves only once the file is complete in place; embeddings holding NaN or Inf are refused, not written.
+ */
 export async function encodeCommand(o: EncodeCommandOptions): Promise<{ rows: number; dim: number }> {
   if (!/\.(npy|jsonl)$/i.test(o.output)) throw new Error(`--output ${o.output}: use a .npy or .jsonl file name`);
   const texts = readInputTexts(o.input, o.column);
   const model = await SentenceTransformer.load(o.model, { device: o.device });
   const emb = await model.encode(texts, { batchSize: o.batchSize, normalizeEmbeddings: o.normalize, truncateDim: o.truncateDim });
   const dim = emb.length / texts.length;
+  requireFiniteEmbeddings(emb, dim, `model ${o.model}`, `lines of ${o.input}`);
   if (/\.npy$/i.test(o.output)) {
-    writeFileAtomic(o.output, encodeNpy(emb, texts.length, dim));
+    await writeOutput(o.output, encodeNpy(emb, texts.length, dim));
   } else {
     const lines = texts.map((_, i) => JSON.stringify({ embedding: Array.from(emb.subarray(i * dim, (i + 1) * dim)) }));
-    writeFileAtomic(o.output, lines.join('\n') + '\n');
+    await writeOutput(o.output, lines.join('\n') + '\n');
   }
   return { rows: texts.length, dim };
 }

@@ -18,6 +18,8 @@ export interface EmbeddingModel {
   readonly similarityFnName?: SimilarityFunction;
   /** Where the top-k search runs. Absent means 'cpu'. */
   readonly device?: Device;
+  /** The folder the model was loaded from, named in errors about its embeddings. */
+  readonly loadedFrom?: string | null;
   /** Embeddings as a row-major Float32Array of shape (texts.length, truncateDim ?? embeddingDim). */
   encode(texts: string[], options?: EncodeOptions): Promise<Float32Array>;
 }

@@ -17,6 +17,7 @@ import { chunkTopK, mergeHits, type SearchFn } from './exactTopK';
 import { checkKs, computeIrMetrics, DEFAULT_IR_KS, maxK, type DocId, type Hit, type IrMetricKs } from './irMetrics';
 import { SentenceEvaluator, type EvaluationContext } from './SentenceEvaluator';
 import { formatPythonFloat } from './pythonFloat';
+import { modelName, requireFiniteEmbeddings } from './finiteEmbeddings';
 import { irDataFromPairs, irDataFromQueriesCorpusFile, type PairsOptions } from './irDatasets';
 
 export type IdMap<V> = Record<string, V> | Map<DocId, V>;
@@ -201,6 +202,7 @@ export class InformationRetrievalEvaluator extends SentenceEvaluator {
       if (emb.length !== texts.length * dim) {
         throw new Error(`the model returned ${emb.length} values for ${texts.length} ${what}, expected ${texts.length} x ${dim}`);
       }
+      requireFiniteEmbeddings(emb, dim, modelName(model), what);
       return emb;
     };
 

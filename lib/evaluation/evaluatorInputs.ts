@@ -3,6 +3,7 @@
  * errors name the option and the offending value, and encoding with the evaluator's truncate_dim.
  */
 import type { EmbeddingModel } from './EmbeddingModel';
+import { modelName, requireFiniteEmbeddings } from './finiteEmbeddings';
 
 export function positiveInt(v: unknown, what: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${JSON.stringify(v)}`);
@@ -57,6 +58,7 @@ export async function embed(model: EmbeddingModel, texts: string[], s: EmbedSett
   if (emb.length !== texts.length * dim) {
     throw new Error(`the model returned ${emb.length} values for ${texts.length} ${what}, expected ${texts.length} x ${dim}`);
   }
+  requireFiniteEmbeddings(emb, dim, modelName(model), what);
   return emb;
 }
 

@@ -121,6 +121,13 @@ void BertEncoder::load(const std::string& path) {
                 shapeString(it->second.sizes()), " but the config wants ", shapeString(shape));
     TORCH_CHECK(it->second.scalar_type() == at::kFloat, path, ": tensor ", name, " is not a floating-point tensor");
   }
+  // Weights saved after training diverged hold NaN/Inf and would give NaN embeddings with no error.
+  for (const auto& [name, shape] : expectedShapes()) {
+    const at::Tensor finite = at::isfinite(stripped.at(name));
+    const int64_t bad = finite.numel() - finite.sum().item<int64_t>();
+    TORCH_CHECK(bad == 0, path, ": tensor ", name, " holds ", bad, " non-finite values (NaN or Inf) of ", finite.numel(),
+                "; the weights are unusable (saved after training diverged?)");
+  }
   // All checks passed: only now replace the weights, so a bad file leaves the model untouched.
   at::NoGradGuard noGrad;
   for (auto& [name, t] : params_) {

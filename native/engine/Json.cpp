@@ -97,7 +97,11 @@ class Parser {
     } else if (consumeLiteral("Infinity")) {
       v.kind = JsonValue::Kind::Number; v.number = INFINITY;
     } else {
-      fail(std::string("unexpected character '") + c + "'");
+      // A control or non-ASCII byte is shown as its code, so the message stays one readable line.
+      const auto byte = static_cast<unsigned char>(c);
+      char code[8];
+      std::snprintf(code, sizeof code, "0x%02x", byte);
+      fail(byte >= 0x20 && byte < 0x7f ? std::string("unexpected character '") + c + "'" : std::string("unexpected byte ") + code);
     }
     return v;
   }

@@ -3,6 +3,10 @@
 
 #include <c10/util/Exception.h>
 
+#include <c10/util/accumulate.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -12,6 +16,8 @@
 namespace embedforge {
 
 namespace {
+
+constexpr uint64_t kMaxHeaderBytes = 100000000;
 
 struct DtypeInfo {
   at::ScalarType type;
@@ -36,6 +42,50 @@ std::string shapeString(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
+/** A tensor name fit for a one-line message: control bytes (a corrupt header can decode to any) as \xNN. */
+std::string printable(const std::string& name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (c >= 0x20 && c != 0x7f) { out += static_cast<char>(c); continue; }
+    char code[8];
+    std::snprintf(code, sizeof code, "\\x%02x", c);
+    out += code;
+  }
+  return out;
+}
+
+/** Where one tensor's bytes lie in the data section. */
+struct Extent {
+  int64_t begin;
+  int64_t end;
+  std::string name;
+};
+
+// The format (and the safetensors crate, which Python's safetensors uses) requires the tensors, ordered
+// by offset, to tile the data section exactly: the first starts at 0, each starts where the previous one
+// ends, the last ends at the end of the file. Overlaps would alias two tensors' bytes; gaps and trailing
+// bytes are data that belongs to no tensor (a corrupt or hand-edited header).
+void requireContiguous(std::vector<Extent> extents, int64_t dataSize, const std::string& path) {
+  std::sort(extents.begin(), extents.end(), [](const Extent& a, const Extent& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  int64_t expected = 0;
+  const Extent* previous = nullptr;
+  for (const Extent& x : extents) {
+    const std::string where = "corrupt safetensors file " + path + ", tensor '" + printable(x.name) + "': data_offsets [" +
+                              std::to_string(x.begin) + ", " + std::to_string(x.end) + "] ";
+    TORCH_CHECK(x.begin >= expected, where, "overlap tensor '", previous ? printable(previous->name) : "",
+                "' at [", previous ? previous->begin : 0, ", ", expected, "] (the format requires the tensors to tile the data section)");
+    TORCH_CHECK(x.begin <= expected, where, "leave a gap of ", x.begin - expected, " bytes after ",
+                previous ? "tensor '" + printable(previous->name) + "'" : std::string("the start of the data section"),
+                " (the format requires the tensors to tile the data section)");
+    expected = x.end;
+    previous = &x;
+  }
+  TORCH_CHECK(expected == dataSize, "corrupt safetensors file ", path, ": the tensors cover ", expected,
+              " bytes of the data section but it has ", dataSize, " (", dataSize - expected, " bytes belong to no tensor)");
+}
+
 }  // namespace
 
 TensorMap readSafetensors(const std::string& path) {
@@ -50,6 +100,9 @@ TensorMap readSafetensors(const std::string& path) {
   for (int i = 7; i >= 0; --i) headerLen = (headerLen << 8) | lenBytes[i];
   TORCH_CHECK(headerLen >= 2 && headerLen <= static_cast<uint64_t>(fileSize - 8),
               "corrupt safetensors file ", path, ": header length ", headerLen, " does not fit in a file of ", fileSize, " bytes");
+  // The safetensors crate's limit: a header over 100 MB is refused before it is read.
+  TORCH_CHECK(headerLen <= kMaxHeaderBytes, "corrupt safetensors file ", path, ": header length ", headerLen,
+              " exceeds the format's limit of ", kMaxHeaderBytes, " bytes");
   std::string header(headerLen, '\0');
   in.read(&header[0], static_cast<std::streamsize>(headerLen));
   TORCH_CHECK(in, "corrupt safetensors file ", path, ": cannot read its ", headerLen, "-byte header");
@@ -58,16 +111,18 @@ TensorMap readSafetensors(const std::string& path) {
 
   JsonValue root;
   try {
-    root = parseJson(header, "safetensors header of " + path);
+    root = parseJson(header, "its JSON header");
   } catch (const std::exception& e) {
     TORCH_CHECK(false, "corrupt safetensors file ", path, ": ", e.what());
   }
   TORCH_CHECK(root.kind == JsonValue::Kind::Object, "corrupt safetensors file ", path, ": the header is not a JSON object");
 
   TensorMap tensors;
+  std::vector<Extent> extents;
   for (const auto& [name, entry] : root.object) {
     if (name == "__metadata__") continue;
-    const std::string where = "corrupt safetensors file " + path + ", tensor '" + name + "': ";
+    const std::string where = "corrupt safetensors file " + path + ", tensor '" + printable(name) + "': ";
+    TORCH_CHECK(entry.kind == JsonValue::Kind::Object, where, "its entry is not a JSON object");
     const JsonValue* dtype = entry.find("dtype");
     const JsonValue* shapeJson = entry.find("shape");
     const JsonValue* offsets = entry.find("data_offsets");
@@ -75,27 +130,44 @@ TensorMap readSafetensors(const std::string& path) {
     TORCH_CHECK(shapeJson && shapeJson->kind == JsonValue::Kind::Array, where, "missing shape");
     TORCH_CHECK(offsets && offsets->kind == JsonValue::Kind::Array && offsets->array.size() == 2, where, "missing data_offsets");
     DtypeInfo info;
-    TORCH_CHECK(dtypeFromName(dtype->string, info), where, "unsupported dtype ", dtype->string,
+    TORCH_CHECK(dtypeFromName(dtype->string, info), where, "unsupported dtype ", printable(dtype->string),
                 " (supported: F32, F16, BF16, F64, I64, I32, U8)");
     std::vector<int64_t> shape;
-    int64_t numel = 1;
+    int64_t numel = 1, nonZeroProduct = 1;  // the second bounds the strides of a tensor with a 0 dimension
     for (const auto& d : shapeJson->array) {
       TORCH_CHECK(d.kind == JsonValue::Kind::Number && d.isInteger && d.integer >= 0, where, "shape entries must be non-negative integers");
-      TORCH_CHECK(d.integer == 0 || numel <= std::numeric_limits<int64_t>::max() / d.integer, where, "shape overflows");
+      TORCH_CHECK(d.integer == 0 || nonZeroProduct <= std::numeric_limits<int64_t>::max() / 8 / d.integer, where,
+                  "shape ", shapeString(shape), "... overflows");
       shape.push_back(d.integer);
       numel *= d.integer;
+      if (d.integer) nonZeroProduct *= d.integer;
     }
     const JsonValue& b = offsets->array[0];
     const JsonValue& e = offsets->array[1];
     TORCH_CHECK(b.kind == JsonValue::Kind::Number && b.isInteger && e.kind == JsonValue::Kind::Number && e.isInteger,
                 where, "data_offsets must be integers");
-    TORCH_CHECK(0 <= b.integer && b.integer <= e.integer && e.integer <= dataSize, where, "data_offsets [", b.integer, ", ",
+    TORCH_CHECK(b.integer <= e.integer, where, "data_offsets [", b.integer, ", ", e.integer, "] end before they begin");
+    TORCH_CHECK(0 <= b.integer && e.integer <= dataSize, where, "data_offsets [", b.integer, ", ",
                 e.integer, "] fall outside the data section of ", dataSize, " bytes (the file is truncated or corrupt)");
     TORCH_CHECK(numel <= std::numeric_limits<int64_t>::max() / info.size && e.integer - b.integer == numel * info.size, where,
                 "data_offsets span ", e.integer - b.integer, " bytes but ", dtype->string, " ", shapeString(shape), " needs ",
                 numel * info.size);
+    extents.push_back({b.integer, e.integer, name});
+  }
+  requireContiguous(extents, dataSize, path);
+
+  // Only a header that passed every check decides what is allocated and read.
+  for (const auto& [name, entry] : root.object) {
+    if (name == "__metadata__") continue;
+    const std::string where = "corrupt safetensors file " + path + ", tensor '" + printable(name) + "': ";
+    DtypeInfo info;
+    dtypeFromName(entry.find("dtype")->string, info);
+    std::vector<int64_t> shape;
+    for (const auto& d : entry.find("shape")->array) shape.push_back(d.integer);
+    const int64_t begin = entry.find("data_offsets")->array[0].integer;
+    const int64_t numel = c10::multiply_integers(shape);
     at::Tensor t = at::empty(shape, at::TensorOptions().dtype(info.type));
-    in.seekg(dataStart + b.integer);
+    in.seekg(dataStart + begin);
     in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(numel * info.size));
     TORCH_CHECK(in, where, "cannot read its data");
     if (at::isFloatingType(info.type) && info.type != at::kFloat) t = t.to(at::kFloat);
