@@ -73,6 +73,11 @@ export function rankingInteraction(lossName: string, options: RankingInteraction
   if (!(hardnessStrength >= 0) || !Number.isFinite(hardnessStrength)) {
     throw new Error(`${lossName}: hardness_strength must be a non-negative number, got ${options.hardnessStrength}`);
   }
+  if (hardnessMode !== null && hardnessStrength === 0) {
+    // sentence-transformers warns too: the option was asked for but does nothing.
+    process.stderr.write(`embedforge: ${lossName}: hardness_mode '${hardnessMode}' is set but hardness_strength is 0, so hardness `
+      + 'weighting has no effect; set hardness_strength to a positive value to enable it\n');
+  }
   return { directions: [...directions], partitionMode, hardnessMode, hardnessStrength };
 }
 

@@ -81,6 +81,21 @@ describe('MultipleNegativesRankingLoss options: configs', () => {
     expect(symmetric.configDict()).toMatchObject({ directions: ['doc_to_query', 'query_to_doc'], partition_mode: 'per_direction', hardness_mode: 'hard_negatives', hardness_strength: 5 });
   });
 
+  test('a hardness mode with strength 0 warns, as sentence-transformers does, and trains without weighting', () => {
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const loss = new MultipleNegativesRankingLoss({ hardnessMode: 'hard_negatives' });
+      expect(loss.configDict()).toMatchObject({ hardness_mode: 'hard_negatives', hardness_strength: 0 });
+      expect(write).toHaveBeenCalledWith(expect.stringContaining("MultipleNegativesRankingLoss: hardness_mode 'hard_negatives' is set but hardness_strength is 0"));
+      write.mockClear();
+      new MultipleNegativesRankingLoss({ hardnessMode: 'hard_negatives', hardnessStrength: 5 });
+      new MultipleNegativesRankingLoss();
+      expect(write).not.toHaveBeenCalled();
+    } finally {
+      write.mockRestore();
+    }
+  });
+
   test('options refused as sentence-transformers refuses them, naming the loss', () => {
     const mnrl = (o: Record<string, unknown>) => () => lossFromConfig({ name: 'MultipleNegativesRankingLoss', ...o });
     expect(mnrl({ directions: [] })).toThrow('MultipleNegativesRankingLoss: at least one direction must be specified');
