@@ -28,7 +28,7 @@ import { Dataset } from '../data/Dataset';
 import { BinaryClassificationEvaluator } from '../evaluation/BinaryClassificationEvaluator';
 import { EmbeddingSimilarityEvaluator } from '../evaluation/EmbeddingSimilarityEvaluator';
 import { InformationRetrievalEvaluator, type EvaluatorSettings } from '../evaluation/InformationRetrievalEvaluator';
-import type { PairsOptions } from '../evaluation/irDatasets';
+import { irDataFromPairs, type PairsOptions } from '../evaluation/irDatasets';
 import { ParaphraseMiningEvaluator } from '../evaluation/ParaphraseMiningEvaluator';
 import { RerankingEvaluator } from '../evaluation/RerankingEvaluator';
 import type { SentenceEvaluator } from '../evaluation/SentenceEvaluator';
@@ -199,9 +199,14 @@ async function buildSpec(spec: EvaluatorSpec, data: EvaluationData): Promise<Sen
     if (file !== undefined && isQueriesCorpusFile(file)) {
       return perDim(o, (name, truncateDim) => InformationRetrievalEvaluator.fromQueriesCorpusFile(file, { ...settings, name, truncateDim }));
     }
-    const rows = file !== undefined ? datasetRows(await Dataset.load(file)) : datasetRows(data.split!.test);
-    const corpusRows = file !== undefined ? undefined : datasetRows(data.split!.train);
-    return perDim(o, (name, truncateDim) => InformationRetrievalEvaluator.fromPairs(rows, { ...pairs, corpusRows, ...settings, name, truncateDim }));
+    const evalSet = file !== undefined ? await Dataset.load(file) : data.split!.test;
+    const corpusSet = file !== undefined ? undefined : data.split!.train;
+    // Built once for every dimension; errors name the file, row and line each row came from.
+    const irData = irDataFromPairs(datasetRows(evalSet), {
+      ...pairs, corpusRows: corpusSet && datasetRows(corpusSet),
+      describeEvalRow: (i) => evalSet.describeRow(i), describeCorpusRow: corpusSet && ((i) => corpusSet.describeRow(i)),
+    });
+    return perDim(o, (name, truncateDim) => new InformationRetrievalEvaluator({ ...irData, ...settings, name, truncateDim }));
   }
 
   if (spec.type === 'paraphrase' && file !== undefined && isParaphraseMapFile(file)) {

@@ -112,21 +112,28 @@ export class TextTokenizer {
       ...(settings.tokenizerJsonPath ? { tokenizerJsonPath: settings.tokenizerJsonPath } : { tokenizerJson }),
       tokenizerConfig, maxSeqLength: settings.maxSeqLength, doLowerCase: settings.doLowerCase, source,
     };
+    // A malformed tokenizer.json fails in the library with a message naming the key but not the file.
+    const structureError = (e: unknown) => new Error(`${settings.tokenizerJsonPath ?? `${source} (tokenizer.json)`}: not a tokenizer file embedforge can read: ${(e as Error).message}`);
     const json: JsonObject = { ...tokenizerJson, truncation: null, padding: null };
-    if (settings.doLowerCase && !hasLowercaseNormalizer(json.normalizer)) {
-      // sentence-transformers prepends a Lowercase normalizer when do_lower_case is set and none is there.
-      const inner = json.normalizer ? (json.normalizer.type === 'Sequence' ? json.normalizer.normalizers : [json.normalizer]) : [];
-      json.normalizer = { type: 'Sequence', normalizers: [{ type: 'Lowercase' }, ...inner] };
-    }
-    this.tokenizer = new Tokenizer(json, tokenizerConfig);
-    this.lowercases = normalizerLowercases(json.normalizer);
-    this.handlesChineseChars = normalizerHandlesChineseChars(json.normalizer);
-
-    // Locate the text among the special tokens by post-processing a sentinel token.
     const sentinel = '\u0000sentinel\u0000';
-    const layout: string[] = this.tokenizer.post_processor
-      ? (this.tokenizer.post_processor as unknown as (a: string[], b: null, special: boolean) => { tokens: string[] })([sentinel], null, true).tokens
-      : [sentinel];
+    let layout: string[];
+    try {
+      if (settings.doLowerCase && !hasLowercaseNormalizer(json.normalizer)) {
+        // sentence-transformers prepends a Lowercase normalizer when do_lower_case is set and none is there.
+        const inner = json.normalizer ? (json.normalizer.type === 'Sequence' ? json.normalizer.normalizers : [json.normalizer]) : [];
+        json.normalizer = { type: 'Sequence', normalizers: [{ type: 'Lowercase' }, ...inner] };
+      }
+      this.tokenizer = new Tokenizer(json, tokenizerConfig);
+      this.lowercases = normalizerLowercases(json.normalizer);
+      this.handlesChineseChars = normalizerHandlesChineseChars(json.normalizer);
+
+      // Locate the text among the special tokens by post-processing a sentinel token.
+      layout = this.tokenizer.post_processor
+        ? (this.tokenizer.post_processor as unknown as (a: string[], b: null, special: boolean) => { tokens: string[] })([sentinel], null, true).tokens
+        : [sentinel];
+    } catch (e) {
+      throw structureError(e);
+    }
     this.specialPrefix = layout.indexOf(sentinel);
     this.numSpecialTokens = layout.length - 1;
 

@@ -23,6 +23,10 @@ export interface PairsOptions {
   relevanceColumn?: string;
   /** Rows whose positives join the corpus ahead of the evaluation rows (the tutorials: concatenate_datasets([train, test])). */
   corpusRows?: Record<string, unknown>[];
+  /** Where evaluation row i came from, for errors: e.g. Dataset.describeRow ("row 9 of test.jsonl (line 10)"). */
+  describeEvalRow?: (i: number) => string;
+  /** Where corpus row i came from, for errors. */
+  describeCorpusRow?: (i: number) => string;
 }
 
 /**
@@ -34,24 +38,28 @@ export function irDataFromPairs(evalRows: Record<string, unknown>[], options: Pa
   const anchorCol = options.anchorColumn ?? 'anchor';
   const positiveCol = options.positiveColumn ?? 'positive';
   const extra = options.corpusRows ?? [];
-  const all = [...extra.map((row, i) => ({ row, where: `corpus row ${i}` })), ...evalRows.map((row, i) => ({ row, where: `evaluation row ${i}` }))];
+  const evalWhere = options.describeEvalRow ? (i: number) => `evaluation ${options.describeEvalRow!(i)}` : (i: number) => `evaluation row ${i}`;
+  const corpusWhere = options.describeCorpusRow ? (i: number) => `corpus ${options.describeCorpusRow!(i)}` : (i: number) => `corpus row ${i}`;
+  const all = [...extra.map((row, i) => ({ row, where: corpusWhere(i) })), ...evalRows.map((row, i) => ({ row, where: evalWhere(i) }))];
   if (evalRows.length === 0) throw new Error('fromPairs: no evaluation rows');
+  // Rows that say where they came from need no "fromPairs:" to place them.
+  const prefix = options.describeEvalRow || options.describeCorpusRow ? '' : 'fromPairs: ';
   const idCol = options.idColumn ?? (all[0].row !== null && typeof all[0].row === 'object' && 'id' in all[0].row ? 'id' : undefined);
 
   const field = (row: Record<string, unknown>, col: string, where: string): unknown => {
-    if (row === null || typeof row !== 'object') throw new Error(`fromPairs: ${where} is not an object: ${JSON.stringify(row)}`);
-    if (!(col in row)) throw new Error(`fromPairs: ${where} has no column '${col}' (columns: ${Object.keys(row).join(', ')})`);
+    if (row === null || typeof row !== 'object') throw new Error(`${prefix}${where} is not an object: ${JSON.stringify(row)}`);
+    if (!(col in row)) throw new Error(`${prefix}${where} has no column '${col}' (columns: ${Object.keys(row).join(', ')})`);
     return row[col];
   };
   const text = (row: Record<string, unknown>, col: string, where: string): string => {
     const v = field(row, col, where);
-    if (typeof v !== 'string') throw new Error(`fromPairs: ${where}, column '${col}' must be a string, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string') throw new Error(`${prefix}${where}, column '${col}' must be a string, got ${JSON.stringify(v)}`);
     return v;
   };
   const ids: DocId[] = all.map(({ row, where }, i) => {
     if (idCol === undefined) return i;
     const v = field(row, idCol, where);
-    if (typeof v !== 'string' && typeof v !== 'number') throw new Error(`fromPairs: ${where}, column '${idCol}' must be a string or a number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' && typeof v !== 'number') throw new Error(`${prefix}${where}, column '${idCol}' must be a string or a number, got ${JSON.stringify(v)}`);
     return v;
   });
 

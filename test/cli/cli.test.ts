@@ -110,7 +110,7 @@ describeIf(needs, 'embedforge CLI', () => {
       [['evaluate', '--model', work, '--data', pairsFile], /no config\.json/],
       [['evaluate', '--model', modelDir, '--data', bad('broken.jsonl', '{"anchor": "a", "positive": "b"}\n{"anchor": "c", \n')], /broken\.jsonl.*line 2/],
       [['evaluate', '--model', modelDir, '--data', bad('empty.jsonl', '')], /empty\.jsonl/],
-      [['evaluate', '--model', modelDir, '--data', bad('question.jsonl', '{"question": "a", "positive": "b"}\n')], /anchor/],
+      [['evaluate', '--model', modelDir, '--data', bad('question.jsonl', '{"question": "a", "positive": "b"}\n')], /evaluation row 0 of \S*question\.jsonl \(line 1\) has no column 'anchor' \(columns: question, positive\)/],
       [['encode', '--model', modelDir, '--input', bad('blank.txt', 'one\n\nthree\n'), '--output', path.join(work, 'x.npy')], /blank\.txt line 2: empty text/],
       [['encode', '--model', modelDir, '--input', pairsFile, '--output', path.join(work, 'x.csv')], /\.npy or \.jsonl/],
       [['train', '--config', bad('c.yaml', 'model: model\ntrain_data: pairs.jsonl\nargs: {num_train_epoch: 1}\n')], /num_train_epoch/],

@@ -36,6 +36,12 @@ describe('fromPairs', () => {
     expect(() => irDataFromPairs([{ anchor: 'a', positive: 3 }])).toThrow(/evaluation row 0, column 'positive' must be a string, got 3/);
     expect(() => irDataFromPairs([{ id: 1, anchor: 'a', positive: 'p' }], { corpusRows: [{ id: [1], anchor: 'a', positive: 'p' }] })).toThrow(/corpus row 0, column 'id' must be a string or a number/);
     expect(() => irDataFromPairs([{ anchor: 'a', positive: 'p' }], { idColumn: 'uid' })).toThrow(/evaluation row 0 has no column 'uid'/);
+    // Rows from a file: errors name the file, row and line (issue 12, finding 12).
+    const describe = { describeEvalRow: (i: number) => `row ${i} of test.jsonl (line ${i + 1})`, describeCorpusRow: (i: number) => `row ${i} of train.jsonl (line ${i + 1})` };
+    expect(() => irDataFromPairs([{ anchor: 'a', positive: 'p' }, { anchor: 'b' }], describe))
+      .toThrow(/^evaluation row 1 of test\.jsonl \(line 2\) has no column 'positive' \(columns: anchor\)$/);
+    expect(() => irDataFromPairs([{ anchor: 'a', positive: 'p' }], { ...describe, corpusRows: [{ anchor: 'x', positive: 7 }] }))
+      .toThrow(/^corpus row 0 of train\.jsonl \(line 1\), column 'positive' must be a string, got 7$/);
   });
 
   test('builds a working evaluator with its settings', () => {
