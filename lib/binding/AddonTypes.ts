@@ -14,7 +14,8 @@
  * - Errors are thrown/rejected as JS Errors whose message names the offending tensor, shape or value.
  */
 
-export type Device = 'cpu' | 'cuda';
+/** 'cuda' is device 0; 'cuda:N' selects device N. */
+export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 export type PoolingMode = 'cls' | 'mean' | 'max' | 'lasttoken';
 export type SimilarityFunction = 'cosine' | 'dot';
 /** sentence-transformers' BatchHardTripletLossDistanceFunction (the batch triplet losses). */

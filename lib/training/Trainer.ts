@@ -24,6 +24,7 @@ import {
   resolveWarmupSteps, resumePosition, type FlowDecision, type FlowSettings, type TrainingPlan,
 } from './trainingSteps';
 import { TRAINER_STATE_NAME, TrainerState, type LogEntry } from './TrainerState';
+import { checkTrainingDevice } from '../models/device';
 import { resolvePrecision } from './precision';
 
 export interface TrainerCallbacks {
@@ -85,6 +86,8 @@ export class Trainer {
     this.model = options.model;
     // Parsing is idempotent, so parsed arguments, camelCase objects and snake_case objects all pass through it.
     this.args = parseTrainingArguments((options.args ?? {}) as Record<string, unknown>);
+    // The model was placed when loaded: a different device (or use_cpu) in the arguments is refused, not ignored.
+    checkTrainingDevice(this.args, this.model.device);
     this.trainDataset = options.trainDataset;
     this.loss = options.loss;
     this.evalDataset = options.evalDataset;

@@ -6,6 +6,7 @@
  * `__post_init__` so that a tutorial's arguments mean the same thing here.
  */
 import { z } from 'zod';
+import { checkDeviceName } from '../models/device';
 import { BatchSamplers, MultiDatasetBatchSamplers, type BatchSamplerName, type MultiDatasetBatchSamplerName } from '../data/samplers';
 
 export type IntervalStrategy = 'no' | 'steps' | 'epoch';
@@ -98,7 +99,7 @@ export interface TrainingArguments {
   runName: string | null;
   /** Logging integrations; embedforge ships none, so this is recorded only ("none"/"all" give []). */
   reportTo: string[];
-  /** Train on the CPU even when a GPU is present. */
+  /** Train on the CPU even when a GPU is present (sets `device` to "cpu"; a GPU `device` with it is an error). */
   useCpu: boolean;
   /** Resume from this checkpoint folder, or (true) from the latest checkpoint in outputDir. */
   resumeFromCheckpoint: string | boolean | null;
@@ -346,7 +347,24 @@ export function parseTrainingArguments(input: Record<string, unknown>, source?: 
     args.greaterIsBetter = !args.metricForBestModel.endsWith('loss');
   }
   validate(args, nameOf, source);
+  resolveDeviceArguments(args, nameOf, source);
   return args;
+}
+
+/** `device` must name a device; `use_cpu` (as in transformers) forces the CPU and so conflicts with a GPU `device`. */
+function resolveDeviceArguments(a: TrainingArguments, nameOf: (k: keyof TrainingArguments) => string, source?: string): void {
+  if (a.device !== null) {
+    try {
+      checkDeviceName(a.device, `training argument "${nameOf('device')}"`);
+    } catch (e) {
+      fail(source, (e as Error).message);
+    }
+  }
+  if (!a.useCpu) return;
+  if (a.device !== null && a.device.trim().toLowerCase() !== 'cpu') {
+    fail(source, `"${nameOf('useCpu')}" is true but "${nameOf('device')}" is ${JSON.stringify(a.device)}: give one of them`);
+  }
+  a.device = 'cpu';
 }
 
 /** transformers' TrainingArguments._validate_args, for the arguments embedforge has. */

@@ -23,13 +23,13 @@ export function resolvePrecision(
   let precision: Precision = 'fp32';
   if (args.bf16 || args.fp16) {
     const wanted: Precision = args.bf16 ? 'bf16' : 'fp16';
-    if (device !== 'cuda') notes.push(`${wanted} was requested but training runs on ${device}: using fp32`);
+    if (!device.startsWith('cuda')) notes.push(`${wanted} was requested but training runs on ${device}: using fp32`);
     else if (wanted === 'bf16' && !info.bf16Supported) notes.push(`bf16 was requested but ${info.cudaDeviceName} does not support it: using fp32 (try fp16)`);
     else precision = wanted;
   }
   let tf32 = false;
   if (args.tf32) {
-    if (device !== 'cuda') notes.push(`tf32 was requested but training runs on ${device}: matmuls stay fp32`);
+    if (!device.startsWith('cuda')) notes.push(`tf32 was requested but training runs on ${device}: matmuls stay fp32`);
     else tf32 = true;
   }
   notes.forEach(warn);

@@ -29,13 +29,22 @@ at::Generator cudaGenerator(const at::Device& device) {
 
 }  // namespace
 
+// "cpu", "cuda" (device 0) or "cuda:N" (device N, which must exist).
 at::Device parseDevice(const std::string& name) {
   if (name == "cpu") return at::Device(at::kCPU);
-  if (name == "cuda") {
-    TORCH_CHECK(torch::cuda::is_available(), "device \"cuda\" requested but CUDA is not available to LibTorch on this machine");
-    return at::Device(at::kCUDA, 0);
+  if (name != "cuda" && name.rfind("cuda:", 0) != 0) TORCH_CHECK(false, "unsupported device \"", name, "\" (supported: cpu, cuda, cuda:N)");
+  int64_t index = 0;
+  if (name != "cuda") {
+    const std::string digits = name.substr(5);
+    TORCH_CHECK(!digits.empty() && digits.size() <= 4 && digits.find_first_not_of("0123456789") == std::string::npos,
+                "unsupported device \"", name, "\": the CUDA device index must be a number (cuda:0, cuda:1, ...)");
+    index = std::stoll(digits);
   }
-  TORCH_CHECK(false, "unsupported device \"", name, "\" (supported: cpu, cuda)");
+  TORCH_CHECK(torch::cuda::is_available(), "device \"", name, "\" requested but CUDA is not available to LibTorch on this machine");
+  const int64_t count = static_cast<int64_t>(torch::cuda::device_count());
+  TORCH_CHECK(index < count, "device \"", name, "\" requested but this machine has ", count, " CUDA device", count == 1 ? "" : "s",
+              " (cuda:0 to cuda:", count - 1, ")");
+  return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
 
 SentenceEncoder::SentenceEncoder(const EncoderOptions& options)
