@@ -4,6 +4,7 @@
  * {queries, corpus, relevant_docs} JSON of LlamaIndex's generate_qa_embedding_pairs.
  */
 import * as fs from 'fs';
+import { MAX_STRING_LENGTH } from '../data/textPieces';
 import type { DocId } from './irMetrics';
 
 export interface IrData {
@@ -88,6 +89,10 @@ export function irDataFromPairs(evalRows: Record<string, unknown>[], options: Pa
 /** Reads and checks a {queries, corpus, relevant_docs} JSON file; every relevant id must be a corpus id. */
 export function irDataFromQueriesCorpusFile(file: string): IrData {
   let data: unknown;
+  const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
+  if (size > MAX_STRING_LENGTH) {
+    throw new Error(`${file} is ${(size / 2 ** 20).toFixed(0)} MiB of JSON in one document, too large to parse at once (JavaScript holds at most 512 MiB of text in one string); give the pairs as JSON lines (anchor, positive) instead`);
+  }
   try {
     data = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {

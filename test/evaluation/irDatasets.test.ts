@@ -71,6 +71,9 @@ describe('fromQueriesCorpusFile', () => {
   });
 
   test('errors name the file and the key', () => {
+    const huge = write('huge.json', { queries: {} });
+    fs.truncateSync(huge, 600 * 2 ** 20); // sparse: past the longest JavaScript string without using the disk
+    expect(() => irDataFromQueriesCorpusFile(huge)).toThrow(`${huge} is 600 MiB of JSON in one document, too large to parse at once`);
     const missingKey = write('missing.json', { queries: {}, corpus: {} });
     expect(() => irDataFromQueriesCorpusFile(missingKey)).toThrow(`${missingKey}: missing key 'relevant_docs' (keys present: queries, corpus)`);
     const absent = write('absent.json', { queries: { q1: 'a' }, corpus: { c1: 'x' }, relevant_docs: { q1: ['c1', 'c9'] } });
