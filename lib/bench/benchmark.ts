@@ -52,19 +52,21 @@ export async function runBenchmark(o: BenchOptions): Promise<BenchResult> {
   const t0 = performance.now();
   await model.encode(texts, { batchSize: 128 });
   const encodeTextsPerSecond = (texts.length * 1000) / (performance.now() - t0);
+  const device = model.device;
+  await model.dispose(); // frees its memory before the reference run
 
   let reference: BenchResult['sentenceTransformers'] = null;
   if (o.python) {
     const script = path.join(__dirname, '..', '..', 'scripts', 'reference', 'st_bench.py');
     const out = execFileSync(o.python, [script, '--model', o.model, '--pairs', o.pairs, '--batch', String(o.batch), '--steps', String(o.steps),
-      '--warmup', String(o.warmup), '--device', model.device, ...(o.bf16 ? ['--bf16', '--tf32'] : [])],
+      '--warmup', String(o.warmup), '--device', device, ...(o.bf16 ? ['--bf16', '--tf32'] : [])],
     { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, HF_HUB_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false' } });
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
     if (!line) throw new Error(`st_bench.py printed no RESULT line:\n${out}`);
     const r = JSON.parse(line.slice(7)) as { train_pairs_per_s: number; encode_texts_per_s: number };
     reference = { trainPairsPerSecond: r.train_pairs_per_s, encodeTextsPerSecond: r.encode_texts_per_s };
   }
-  return { device: model.device, embedforge: { trainPairsPerSecond, encodeTextsPerSecond }, sentenceTransformers: reference };
+  return { device, embedforge: { trainPairsPerSecond, encodeTextsPerSecond }, sentenceTransformers: reference };
 }
 
 export function benchTable(r: BenchResult): string {

@@ -81,7 +81,12 @@ export async function encodeCommand(o: EncodeCommandOptions): Promise<{ rows: nu
   if (!/\.(npy|jsonl)$/i.test(o.output)) throw new Error(`--output ${o.output}: use a .npy or .jsonl file name`);
   const texts = readInputTexts(o.input, o.column);
   const model = await SentenceTransformer.load(o.model, { device: o.device });
-  const emb = await model.encode(texts, { batchSize: o.batchSize, normalizeEmbeddings: o.normalize, truncateDim: o.truncateDim });
+  let emb: Float32Array;
+  try {
+    emb = await model.encode(texts, { batchSize: o.batchSize, normalizeEmbeddings: o.normalize, truncateDim: o.truncateDim });
+  } finally {
+    await model.dispose(); // only the embeddings are needed from here on
+  }
   const dim = emb.length / texts.length;
   requireFiniteEmbeddings(emb, dim, `model ${o.model}`, `lines of ${o.input}`);
   if (/\.npy$/i.test(o.output)) {

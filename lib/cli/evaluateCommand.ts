@@ -34,8 +34,13 @@ function specFromOptions(o: EvaluateOptions): Record<string, unknown> {
 export async function evaluateCommand(o: EvaluateOptions): Promise<Record<string, number>> {
   const config = parseEvaluatorConfig(specFromOptions(o), 'evaluate');
   const model = await SentenceTransformer.load(o.model, { device: o.device });
-  const evaluator = (await evaluatorFromConfig(config, { file: o.data }))!;
-  const metrics = await evaluator.evaluate(model);
+  let metrics: Record<string, number>;
+  try {
+    const evaluator = (await evaluatorFromConfig(config, { file: o.data }))!;
+    metrics = await evaluator.evaluate(model);
+  } finally {
+    await model.dispose(); // the model's native memory goes now, not at garbage collection
+  }
   if (o.json) {
     process.stdout.write(JSON.stringify(metrics) + '\n');
   } else {

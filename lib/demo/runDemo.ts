@@ -59,5 +59,9 @@ export async function runDemo(o: DemoOptions): Promise<TrainJobResult> {
       bf16: true, tf32: true,
     },
   }, 'built-in demo');
-  return runTrainJob(trainConfig, workDir, { json: o.json, model });
+  try {
+    return await runTrainJob(trainConfig, workDir, { json: o.json, model });
+  } finally {
+    await model.dispose(); // the demo made this model: its native memory goes now
+  }
 }

@@ -7,6 +7,7 @@
 #include "AddonRandom.h"
 #include "Convert.h"
 #include "DeviceInfo.h"
+#include "ProcessExit.h"
 #include "PromiseWorker.h"
 #include "Search.h"
 
@@ -83,6 +84,7 @@ Napi::Value SearchTopK(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  skipStaticDestructorsAtExit();
   exports.Set("NativeEncoder", AddonNativeEncoder::Define(env));
   exports.Set("TorchGenerator", AddonTorchGenerator::Define(env));
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed, "manualSeed"));
