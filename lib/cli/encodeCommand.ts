@@ -79,6 +79,9 @@ async function writeOutput(file: string, data: string | Uint8Array): Promise<voi
  */
 export async function encodeCommand(o: EncodeCommandOptions): Promise<{ rows: number; dim: number }> {
   if (!/\.(npy|jsonl)$/i.test(o.output)) throw new Error(`--output ${o.output}: use a .npy or .jsonl file name`);
+  // A missing folder is found before the texts are embedded, not after.
+  const outDir = path.dirname(path.resolve(o.output));
+  if (!fs.existsSync(outDir)) throw new Error(`--output ${o.output}: cannot write the embeddings: its folder ${outDir} does not exist`);
   const texts = readInputTexts(o.input, o.column);
   const model = await SentenceTransformer.load(o.model, { device: o.device });
   let emb: Float32Array;

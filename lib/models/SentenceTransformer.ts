@@ -69,7 +69,8 @@ export class SentenceTransformer implements EmbeddingModel {
       await native.loadWeights(info.weightsPath);
     } catch (e) {
       await native.dispose();
-      throw new Error(`${info.weightsPath}: ${(e as Error).message}`);
+      const message = (e as Error).message; // the engine's errors name the file already; others get it here
+      throw new Error(message.includes(info.weightsPath) ? message : `${info.weightsPath}: ${message}`);
     }
     const tokenizer = TextTokenizer.fromFolder(info.transformerDir, { maxSeqLength: info.maxSeqLength, doLowerCase: info.doLowerCase });
     const model = new SentenceTransformer(native, tokenizer, device, info.config, info.pooling, info.normalize,

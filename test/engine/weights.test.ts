@@ -125,7 +125,9 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
     const tensors = readSafetensors(good);
     const poisoned: Record<string, { shape: number[]; data: Float32Array }> = {};
     for (const [n, t] of Object.entries(tensors)) poisoned[n] = { shape: t.shape, data: t.data as Float32Array };
-    poisoned['embeddings.LayerNorm.weight'].data[3] = NaN;
+    // Finite weights (NaN ones are refused at load) whose sum overflows: word + position = Inf, LayerNorm(Inf) = NaN.
+    poisoned['embeddings.word_embeddings.weight'].data.fill(3e38);
+    poisoned['embeddings.position_embeddings.weight'].data.fill(3e38);
     const nanFile = path.join(dir, 'nan.safetensors');
     writeSafetensors(nanFile, poisoned);
     await enc.loadWeights(nanFile);

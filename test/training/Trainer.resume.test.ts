@@ -51,15 +51,18 @@ describeIf(missing({ addon: true }), 'Trainer checkpoints and resume', () => {
   test('a NaN loss stops training, names the step, and keeps the last checkpoint loadable', async () => {
     const work = tmpDir('nan');
     const { model, dataset } = await tinySetup(work);
-    // Weights with a NaN LayerNorm scale make every embedding NaN from the next step on.
+    // Finite weights (NaN ones are refused at load) whose sum overflows: word + position embeddings = Inf,
+    // LayerNorm(Inf) = NaN, so every embedding is NaN from the next step on.
     const poisoned = path.join(work, 'poisoned');
     await model.save(poisoned);
     const file = path.join(poisoned, 'model.safetensors');
     const buf = fs.readFileSync(file);
     const headerLen = Number(buf.readBigUInt64LE(0));
     const header = JSON.parse(buf.toString('utf8', 8, 8 + headerLen)) as Record<string, { data_offsets: [number, number] }>;
-    const [begin, end] = header['embeddings.LayerNorm.weight'].data_offsets;
-    for (let o = 8 + headerLen + begin; o < 8 + headerLen + end; o += 4) buf.writeFloatLE(NaN, o);
+    for (const name of ['embeddings.word_embeddings.weight', 'embeddings.position_embeddings.weight']) {
+      const [begin, end] = header[name].data_offsets;
+      for (let o = 8 + headerLen + begin; o < 8 + headerLen + end; o += 4) buf.writeFloatLE(3e38, o);
+    }
     fs.writeFileSync(file, buf);
 
     const outDir = path.join(work, 'run');
