@@ -96,6 +96,16 @@ async function loadWithTimeout(file: string): Promise<Dataset> {
   }
 }
 
+/** A message with the file, numbers, quoted names and JSON excerpts elided: its kind, for counting distinct messages. */
+function shapeOf(message: string, file: string): string {
+  return message.split(file).join('FILE')
+    .replace(/(Unexpected token|Unexpected non-whitespace character).*$/s, '$1 ...')
+    .replace(/(not found|got|unexpected|reader failed|reader said): .*$/s, '$1: ...')
+    .replace(/'[^']*'/g, "'…'").replace(/"[^"]*"/g, '"…"')
+    .replace(/\((?:which has|the first record has|columns:)? ?[^()]*\)$/, '(…)')
+    .replace(/\d+/g, 'N').slice(0, 160);
+}
+
 async function fuzzSeed(seed: (typeof SEEDS)[number], seedIndex: number, outcome: Outcome): Promise<void> {
   const mutations = { ...BYTE_MUTATIONS, ...(seed.binary ? {} : TEXT_MUTATIONS) };
   const names = Object.keys(mutations);
@@ -124,8 +134,7 @@ async function fuzzSeed(seed: (typeof SEEDS)[number], seedIndex: number, outcome
       else if (!message.includes(file)) outcome.problems.push(`${label}: the error does not name the file: ${message}`);
       else if (/Cannot read propert|is not a function|is not iterable|\[object /.test(message.replace(/the Parquet reader said: .*/s, ''))) outcome.problems.push(`${label}: an internal error leaked: ${message}`);
       else if (message.length > 1000) outcome.problems.push(`${label}: a ${message.length}-character message: ${message.slice(0, 200)}...`);
-      const shape = message.split(file).join('FILE').replace(/\d+/g, 'N').replace(/(got|unexpected|column|field|value) .{0,40}$/, '$1 ...').slice(0, 160);
-      outcome.messages.set(shape, (outcome.messages.get(shape) ?? 0) + 1);
+      outcome.messages.set(shapeOf(message, file), (outcome.messages.get(shapeOf(message, file)) ?? 0) + 1);
     }
     fs.rmSync(file);
   }
