@@ -156,6 +156,8 @@ class Parser {
       if (pos_ >= s_.size()) fail("unterminated string");
       char c = s_[pos_++];
       if (c == '"') break;
+      // JSON forbids raw control characters in strings (Python's json and serde refuse them too).
+      if (static_cast<unsigned char>(c) < 0x20) { --pos_; fail("control character in a string"); }
       if (c != '\\') { out += c; continue; }
       if (pos_ >= s_.size()) fail("unterminated escape");
       char e = s_[pos_++];

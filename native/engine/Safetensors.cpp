@@ -6,6 +6,7 @@
 #include <c10/util/accumulate.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -52,6 +53,37 @@ std::string printable(const std::string& name) {
     out += code;
   }
   return out;
+}
+
+/** A JSON integer literal >= 0, as the format's unsigned fields want ("-0" is not one, as for serde). */
+bool isCount(const JsonValue& v) {
+  return v.kind == JsonValue::Kind::Number && v.isInteger && v.integer >= 0 && !std::signbit(v.number);
+}
+
+/** Offset of the first byte that breaks UTF-8 (overlong forms and surrogates included), or -1. */
+int64_t invalidUtf8At(const std::string& s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = p[i];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c < 0x80) { ++i; continue; }
+    else if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c == 0xE0) { len = 3; lo = 0xA0; }
+    else if (c == 0xED) { len = 3; hi = 0x9F; }
+    else if (c >= 0xE1 && c <= 0xEF) len = 3;
+    else if (c == 0xF0) { len = 4; lo = 0x90; }
+    else if (c == 0xF4) { len = 4; hi = 0x8F; }
+    else if (c >= 0xF1 && c <= 0xF3) len = 4;
+    else return static_cast<int64_t>(i);
+    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return static_cast<int64_t>(i);
+    for (size_t k = 2; k < len; ++k) {
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return static_cast<int64_t>(i);
+    }
+    i += len;
+  }
+  return -1;
 }
 
 /** Where one tensor's bytes lie in the data section. */
@@ -109,6 +141,9 @@ TensorMap readSafetensors(const std::string& path) {
   const int64_t dataStart = 8 + static_cast<int64_t>(headerLen);
   const int64_t dataSize = fileSize - dataStart;
 
+  // As the safetensors crate: the header is UTF-8 JSON, and __metadata__ (optional) maps strings to strings.
+  const int64_t badByte = invalidUtf8At(header);
+  TORCH_CHECK(badByte < 0, "corrupt safetensors file ", path, ": its header is not valid UTF-8 (byte ", badByte, ")");
   JsonValue root;
   try {
     root = parseJson(header, "its JSON header");
@@ -116,6 +151,14 @@ TensorMap readSafetensors(const std::string& path) {
     TORCH_CHECK(false, "corrupt safetensors file ", path, ": ", e.what());
   }
   TORCH_CHECK(root.kind == JsonValue::Kind::Object, "corrupt safetensors file ", path, ": the header is not a JSON object");
+
+  if (const JsonValue* metadata = root.find("__metadata__"); metadata && metadata->kind != JsonValue::Kind::Null) {
+    TORCH_CHECK(metadata->kind == JsonValue::Kind::Object, "corrupt safetensors file ", path, ": __metadata__ is not a JSON object");
+    for (const auto& [key, value] : metadata->object) {
+      TORCH_CHECK(value.kind == JsonValue::Kind::String, "corrupt safetensors file ", path, ": __metadata__ '", printable(key),
+                  "' is not a string");
+    }
+  }
 
   TensorMap tensors;
   std::vector<Extent> extents;
@@ -135,7 +178,7 @@ TensorMap readSafetensors(const std::string& path) {
     std::vector<int64_t> shape;
     int64_t numel = 1, nonZeroProduct = 1;  // the second bounds the strides of a tensor with a 0 dimension
     for (const auto& d : shapeJson->array) {
-      TORCH_CHECK(d.kind == JsonValue::Kind::Number && d.isInteger && d.integer >= 0, where, "shape entries must be non-negative integers");
+      TORCH_CHECK(isCount(d), where, "shape entries must be non-negative integers");
       TORCH_CHECK(d.integer == 0 || nonZeroProduct <= std::numeric_limits<int64_t>::max() / 8 / d.integer, where,
                   "shape ", shapeString(shape), "... overflows");
       shape.push_back(d.integer);
@@ -144,8 +187,7 @@ TensorMap readSafetensors(const std::string& path) {
     }
     const JsonValue& b = offsets->array[0];
     const JsonValue& e = offsets->array[1];
-    TORCH_CHECK(b.kind == JsonValue::Kind::Number && b.isInteger && e.kind == JsonValue::Kind::Number && e.isInteger,
-                where, "data_offsets must be integers");
+    TORCH_CHECK(isCount(b) && isCount(e), where, "data_offsets must be non-negative integers");
     TORCH_CHECK(b.integer <= e.integer, where, "data_offsets [", b.integer, ", ", e.integer, "] end before they begin");
     TORCH_CHECK(0 <= b.integer && e.integer <= dataSize, where, "data_offsets [", b.integer, ", ",
                 e.integer, "] fall outside the data section of ", dataSize, " bytes (the file is truncated or corrupt)");

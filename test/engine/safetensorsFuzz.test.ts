@@ -9,7 +9,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { describeIf, missing, repoRoot, tmpDir } from '../helpers/requirements';
+import { describeIf, missing, repoRoot, tmpDir, venvPython } from '../helpers/requirements';
 
 /** Lets the child run TypeScript: each .ts file is transpiled on require (no type check; jest's run type-checks). */
 const requireHook = `const fs = require('fs');
@@ -26,6 +26,28 @@ interface FuzzSummary {
   perKind: Record<string, { accepted: number; rejected: number }>;
   badErrors: string[];
   messages: [string, number][];
+  samples: { file: string; ours: string }[];
+}
+
+/** Python's safetensors (the Rust crate) on each file: 'ok' or its error. One interpreter for all. */
+function pythonVerdicts(python: string, files: string[], listFile: string): string[] {
+  fs.writeFileSync(listFile, files.join('\n'));
+  const code = [
+    'import json, sys',
+    'from safetensors import safe_open',
+    'out = []',
+    'for f in open(sys.argv[1]).read().split("\\n"):',
+    '    try:',
+    '        with safe_open(f, framework="numpy") as st:',
+    '            st.keys()',
+    '        out.append("ok")',
+    '    except Exception as e:',
+    '        out.append(f"{type(e).__name__} {e}")',
+    'print(json.dumps(out))',
+  ].join('\n');
+  const r = spawnSync(python, ['-c', code, listFile], { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as string[];
 }
 
 const full = process.env.EMBEDFORGE_FULL_TESTS === '1';
@@ -38,7 +60,9 @@ describeIf(missing({ addon: true }), 'safetensors fuzzer', () => {
     fs.writeFileSync(hook, requireHook);
     const child = path.join(__dirname, 'safetensorsFuzzChild.ts');
     const limitMs = full ? 480_000 : 60_000;
-    const r = spawnSync(process.execPath, ['-r', hook, child, dir, String(count), '20261201'], { encoding: 'utf8', timeout: limitMs, killSignal: 'SIGKILL' });
+    const sampleEvery = venvPython() ? (full ? 5 : 2) : 0;
+    const r = spawnSync(process.execPath, ['-r', hook, child, dir, String(count), process.env.EMBEDFORGE_FUZZ_SEED ?? '20261201', String(sampleEvery)],
+      { encoding: 'utf8', timeout: limitMs, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024 });
     const reproducer = path.join(dir, 'current.safetensors');
     // A signal (crash, abort, or the time limit's SIGKILL) or a failed exit: the input being loaded stays behind.
     expect({ signal: r.signal, status: r.status, stderr: r.stderr.slice(-2000), reproducer: r.status === 0 ? null : reproducer })
@@ -53,6 +77,19 @@ describeIf(missing({ addon: true }), 'safetensors fuzzer', () => {
     // Each mutation kind was exercised and most inputs were refused (the mutations mostly break the file).
     for (const [kind, c] of Object.entries(summary.perKind)) expect([kind, c.accepted + c.rejected > 0]).toEqual([kind, true]);
     expect(summary.rejected).toBeGreaterThan(count / 2);
+
+    // The same rule as the format's reference reader: on the sampled inputs, a file-level refusal of ours
+    // is a refusal of Python's safetensors (dtypes it has and we do not aside), and every file Python
+    // refuses we refuse at file level. Model-level refusals (missing tensor, shape, NaN) are of valid files.
+    if (summary.samples.length > 0) {
+      const verdicts = pythonVerdicts(venvPython()!, summary.samples.map((x) => x.file), path.join(dir, 'sample-list.txt'));
+      const fileLevel = (m: string) => m.startsWith('corrupt safetensors file');
+      const disagreements = summary.samples.map((x, i) => ({ ...x, python: verdicts[i] })).filter(({ ours, python }) =>
+        python === 'ok' ? fileLevel(ours) && !/unsupported dtype/.test(ours) : !fileLevel(ours));
+      console.log(`compared with Python's safetensors on ${summary.samples.length} sampled inputs: ${verdicts.filter((v) => v === 'ok').length} ` +
+        `accepted by Python, ${disagreements.length} disagreements`);
+      expect(disagreements.slice(0, 10)).toEqual([]);
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -37,7 +37,12 @@ const dtypes = ['F32', 'F16', 'BF16', 'F64', 'I64', 'I32', 'U8', 'I8', 'BOOL', '
 const specialBytes = [...'{}[]":,-.0e9\\ '].map((c) => c.charCodeAt(0)).concat([0x00, 0x7f, 0x80, 0xc3, 0xff]);
 
 async function main(): Promise<void> {
-  const [workDir, countArg, seedArg] = process.argv.slice(2);
+  const [workDir, countArg, seedArg, sampleEveryArg] = process.argv.slice(2);
+  // Every sampleEvery-th input is kept under sample/ with our verdict, for the comparison with Python.
+  const sampleEvery = Number(sampleEveryArg ?? 0);
+  const sampleDir = path.join(workDir, 'sample');
+  if (sampleEvery > 0) fs.mkdirSync(sampleDir, { recursive: true });
+  const samples: { file: string; ours: string }[] = [];
   const count = Number(countArg);
   const rand = prng(Number(seedArg));
   const int = (n: number) => Math.floor(rand() * n);
@@ -136,10 +141,14 @@ async function main(): Promise<void> {
     let bytes = mutators[kind]();
     if (rand() < 0.15) bytes = Buffer.concat([bytes.subarray(0, int(bytes.length + 1)), rand() < 0.5 ? Buffer.alloc(0) : bytes.subarray(int(bytes.length))]);
     fs.writeFileSync(current, bytes);
+    const sampled = sampleEvery > 0 && i % sampleEvery === 0 ? path.join(sampleDir, `input-${i}.safetensors`) : null;
+    if (sampled) fs.writeFileSync(sampled, bytes);
     try {
       await encoder.loadWeights(current);
       perKind[kind].accepted++;
+      if (sampled) samples.push({ file: sampled, ours: 'ok' });
     } catch (e) {
+      if (sampled) samples.push({ file: sampled, ours: e instanceof Error ? e.message.split(current).join(sampled) : String(e) });
       perKind[kind].rejected++;
       const message = e instanceof Error ? e.message : `non-Error thrown: ${String(e)}`;
       if (!(e instanceof Error) || !message.includes(current) || /Exception raised from|\n/.test(message)) {
@@ -153,7 +162,7 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - started) / 1000;
   const rejected = kinds.reduce((s, k) => s + perKind[k].rejected, 0);
   process.stdout.write(JSON.stringify({ count, accepted: count - rejected, rejected, seconds, perKind, badErrors,
-    messages: [...messages.entries()].sort((a, b) => b[1] - a[1]) }) + '\n');
+    messages: [...messages.entries()].sort((a, b) => b[1] - a[1]), samples }) + '\n');
 }
 
 main().catch((e) => {
