@@ -202,7 +202,8 @@ export class TextTokenizer {
   /** Fills the cache for texts: contiguous shares for up to MAX_WORKERS workers, each fed chunk by chunk. */
   private async tokenizeInWorkers(texts: string[]): Promise<void> {
     const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-    const numWorkers = Math.max(1, Math.min(MAX_WORKERS, cores, Math.ceil(texts.length / WORKER_CHUNK_TEXTS)));
+    // One core stays free for the event loop (with every core busy, the main thread waits for the scheduler).
+    const numWorkers = Math.max(1, Math.min(MAX_WORKERS, cores - 1, Math.ceil(texts.length / WORKER_CHUNK_TEXTS)));
     const share = Math.ceil(texts.length / numWorkers);
     const runs: Promise<void>[] = [];
     for (let w = 0; w < numWorkers; w++) runs.push(this.tokenizeInOneWorker(texts.slice(w * share, (w + 1) * share)));
