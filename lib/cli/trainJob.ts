@@ -3,6 +3,7 @@
  * the baseline, train, save the final model with its card, measure again, print both side by side.
  * Used by `embedforge train` and by the built-in demo.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { Dataset } from '../data/Dataset';
 import type { PairsOptions } from '../evaluation/irDatasets';
@@ -14,6 +15,7 @@ import type { LossConfig } from '../losses/LossOptions';
 import { MultipleNegativesRankingLoss } from '../losses/MultipleNegativesRankingLoss';
 import type { Loss } from '../losses/Loss';
 import { SentenceTransformer } from '../models/SentenceTransformer';
+import type { OutputDirLock } from '../training/outputDirLock';
 import { Trainer } from '../training/Trainer';
 import { parseTrainingArguments, type TrainingArguments } from '../training/TrainingArguments';
 import { evaluatorFromConfig } from './buildEvaluator';
@@ -86,20 +88,34 @@ function lossesFor(names: string[], own: Record<string, Loss | undefined>, share
   return Object.fromEntries(names.map((n) => [n, own[n] ?? shared]));
 }
 
-export async function runTrainJob(
-  config: TrainConfig,
-  baseDir: string,
-  options: { json?: boolean; resumeFromCheckpoint?: string | boolean; log?: (line: string) => void; model?: SentenceTransformer } = {},
-): Promise<TrainJobResult> {
-  const t0 = Date.now();
+type TrainJobOptions = { json?: boolean; resumeFromCheckpoint?: string | boolean; log?: (line: string) => void; model?: SentenceTransformer };
+
+export async function runTrainJob(config: TrainConfig, baseDir: string, options: TrainJobOptions = {}): Promise<TrainJobResult> {
   const say = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const modelSpec = typeof config.model === 'string' ? { path: config.model } : config.model;
   const rawArgs = { output_dir: 'embedforge-output', ...(config.args ?? {}) } as Record<string, unknown>;
   // Relative paths in a config file mean relative to that file, output_dir included.
   rawArgs.output_dir = path.resolve(baseDir, String(rawArgs.output_dir ?? rawArgs.outputDir));
   delete rawArgs.outputDir;
   const args = parseTrainingArguments(rawArgs, 'args');
+  // Before anything slow: output_dir must be writable and not in use by another run; held until final/ is saved.
+  const lock = Trainer.prepareOutputDir(args.outputDir, say);
+  const owned: SentenceTransformer[] = [];
+  try {
+    return await runLockedTrainJob(config, baseDir, options, args, lock, say, owned);
+  } finally {
+    for (const m of owned) await m.dispose(); // the model the job loaded: native memory freed now, however the job ended
+    lock.release();
+  }
+}
+
+async function runLockedTrainJob(
+  config: TrainConfig, baseDir: string, options: TrainJobOptions, args: TrainingArguments, lock: OutputDirLock, say: (line: string) => void,
+  owned: SentenceTransformer[],
+): Promise<TrainJobResult> {
+  const t0 = Date.now();
+  const modelSpec = typeof config.model === 'string' ? { path: config.model } : config.model;
   const model = options.model ?? await SentenceTransformer.load(path.resolve(baseDir, modelSpec.path), { device: modelSpec.device ?? args.device ?? undefined });
+  if (model !== options.model) owned.push(model);
 
   const sharedLoss: Loss = config.loss === undefined ? new MultipleNegativesRankingLoss() : lossFromFileConfig(config.loss as LossConfig, baseDir);
   let trainDataset: Dataset | Record<string, Dataset>;
@@ -140,7 +156,7 @@ export async function runTrainJob(
 
   const reporter = createProgressReporter(options.json);
   const trainer = new Trainer({
-    model, args, trainDataset, loss, evaluator, evalDataset,
+    model, args, trainDataset, loss, evaluator, evalDataset, log: say,
     callbacks: {
       onTrainBegin: ({ maxSteps }) => reporter.start(maxSteps),
       onStep: (s) => reporter.step(s.globalStep, { loss: s.loss, learningRate: s.learningRate, samplesPerSecond: s.samplesPerSecond }),
@@ -148,11 +164,19 @@ export async function runTrainJob(
       onSave: (dir) => reporter.log({ event: 'checkpoint', path: dir }),
     },
   });
+  // The baseline's metric names settle metric_for_best_model before training, with no extra evaluation.
+  await trainer.checkMetricForBestModel(baseline ?? undefined);
   let out;
   try {
-    out = await trainer.train({ resumeFromCheckpoint: options.resumeFromCheckpoint ?? args.resumeFromCheckpoint ?? undefined });
+    out = await trainer.train({ resumeFromCheckpoint: options.resumeFromCheckpoint ?? args.resumeFromCheckpoint ?? undefined, outputDirLock: lock });
   } finally {
     reporter.stop();
+  }
+  // Checkpoints live in output_dir; the final model gets a folder of its own so it can be written atomically.
+  const finalDir = path.join(args.outputDir, 'final');
+  if (out.alreadyFinished && fs.existsSync(path.join(finalDir, 'model.safetensors'))) {
+    say(`the final model of this finished run is in ${finalDir}; nothing was changed`);
+    return { outputDir: finalDir, baseline, final: null, globalStep: out.globalStep, trainLoss: out.trainingLoss, seconds: (Date.now() - t0) / 1000 };
   }
 
   const final = evaluator ? await evaluator.evaluate(model) : null;
@@ -164,8 +188,6 @@ export async function runTrainJob(
     metrics: final ?? undefined,
     baselineMetrics: baseline ?? undefined,
   };
-  // Checkpoints live in output_dir; the final model gets a folder of its own so it can be written atomically.
-  const finalDir = path.join(args.outputDir, 'final');
   await trainer.saveModel(finalDir);
   say(`saved the fine-tuned model to ${finalDir}`);
   if (baseline && final) say('\n' + metricsTable(baseline, final) + '\n');

@@ -16,6 +16,8 @@ import { prefixMetricKeys, type SentenceEvaluator } from '../evaluation/Sentence
 import type { Loss } from '../losses/Loss';
 import type { SentenceTransformer } from '../models/SentenceTransformer';
 import { CheckpointManager } from './CheckpointManager';
+import { OutputDirLock } from './outputDirLock';
+import { checkOutputDirWritable } from './outputDirWritable';
 import { TrainingSources, type DatasetOrDict, type LossOrDict, type SourceBatch } from './TrainingSources';
 import { createLrSchedule } from './lrSchedules';
 import { parseTrainingArguments, trainingArgumentsToSnakeCase, type TrainingArguments } from './TrainingArguments';
@@ -53,6 +55,8 @@ export interface TrainerOptions {
   callbacks?: TrainerCallbacks;
   /** The learning-rate schedule's length when it differs from the steps trained (the legacy fit's t_total). */
   lrScheduleTotalSteps?: number;
+  /** Where the trainer's messages go (a recovered lock, removed leftovers, a finished run); stderr by default. */
+  log?: (line: string) => void;
 }
 
 export interface TrainOutput {
@@ -61,6 +65,8 @@ export interface TrainOutput {
   trainingLoss: number;
   metrics: Record<string, number>;
   bestModelCheckpoint: string | null;
+  /** True when the run resumed from a checkpoint that had reached max_steps: nothing was trained or written. */
+  alreadyFinished?: boolean;
 }
 
 const TRAINING_STATE = 'training_state.safetensors';
@@ -79,6 +85,9 @@ export class Trainer {
   private readonly callbacks: TrainerCallbacks;
   private readonly checkpoints: CheckpointManager;
   private state: TrainerState;
+  private readonly say: (line: string) => void;
+  /** Set once metric_for_best_model was checked against real metric names (checkMetricForBestModel). */
+  private metricChecked = false;
   /** Every step's micro-batch-mean loss, for tests and reports. */
   readonly stepLosses: number[] = [];
 
@@ -94,7 +103,8 @@ export class Trainer {
     this.evaluator = options.evaluator;
     this.lrScheduleTotalSteps = options.lrScheduleTotalSteps;
     this.callbacks = options.callbacks ?? {};
-    this.checkpoints = new CheckpointManager(this.args.outputDir);
+    this.say = options.log ?? ((line) => process.stderr.write(line + '\n'));
+    this.checkpoints = new CheckpointManager(this.args.outputDir, this.say);
     this.state = new TrainerState();
   }
 
@@ -157,7 +167,60 @@ export class Trainer {
     return index;
   }
 
-  async train(options: { resumeFromCheckpoint?: string | boolean | null } = {}): Promise<TrainOutput> {
+  /**
+   * Trains, holding an exclusive lock on output_dir (refused while another run holds it). Before the first
+   * step: output_dir is checked writable, leftovers of a killed run are removed, and metric_for_best_model is
+   * checked against the metric names. `outputDirLock`: a lock the caller already holds on output_dir (the CLI
+   * holds it until the final model is saved).
+   */
+  async train(options: { resumeFromCheckpoint?: string | boolean | null; outputDirLock?: OutputDirLock } = {}): Promise<TrainOutput> {
+    const own = options.outputDirLock?.covers(this.args.outputDir) ? null : Trainer.prepareOutputDir(this.args.outputDir, this.say);
+    try {
+      if (!own) new CheckpointManager(this.args.outputDir, this.say).cleanLeftovers();
+      await this.checkMetricForBestModel();
+      return await this.runTraining(options);
+    } finally {
+      own?.release();
+    }
+  }
+
+  /** The early output_dir checks and the lock (leftovers removed under it); the caller releases the lock. */
+  static prepareOutputDir(outputDir: string, log?: (line: string) => void): OutputDirLock {
+    checkOutputDirWritable(outputDir);
+    const lock = OutputDirLock.acquire(outputDir, log);
+    try {
+      new CheckpointManager(outputDir, log).cleanLeftovers();
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+    return lock;
+  }
+
+  /**
+   * Throws before training when metric_for_best_model names no metric the evaluation will produce. The names
+   * come from `metrics` (e.g. the CLI's baseline evaluation) or else from one evaluation of the current model.
+   */
+  async checkMetricForBestModel(metrics?: Record<string, number>): Promise<void> {
+    const wanted = this.args.metricForBestModel;
+    if (this.metricChecked || wanted === null || (!this.evaluator && !this.evalDataset)) return;
+    const key = wanted.startsWith('eval_') ? wanted : `eval_${wanted}`;
+    const names = new Set<string>();
+    if (this.evalDataset) {
+      const dict = typeof (this.evalDataset as { numRows?: unknown }).numRows !== 'number';
+      for (const n of dict ? Object.keys(this.evalDataset) : ['']) names.add(n ? `eval_${n}_loss` : 'eval_loss');
+    }
+    if (!names.has(key) && this.evaluator) {
+      const raw = metrics ?? await this.evaluator.evaluate(this.model);
+      for (const k of Object.keys(prefixMetricKeys(raw, 'eval'))) names.add(k);
+    }
+    if (!names.has(key)) {
+      throw new Error(`metric_for_best_model "${wanted}" is not among the evaluation metrics (checked before training): ${[...names].join(', ')}`);
+    }
+    this.metricChecked = true;
+  }
+
+  private async runTraining(options: { resumeFromCheckpoint?: string | boolean | null }): Promise<TrainOutput> {
     const args = this.args;
     const addon = loadAddon();
     const started = Date.now();
@@ -190,6 +253,7 @@ export class Trainer {
     const resumeDir = this.checkpoints.resolveResume(options.resumeFromCheckpoint ?? args.resumeFromCheckpoint);
     if (resumeDir) await this.resume(resumeDir);
     const startStep = this.state.globalStep;
+    if (resumeDir && startStep >= plan.maxSteps) return this.alreadyFinished(resumeDir, plan.maxSteps);
     this.callbacks.onTrainBegin?.({ maxSteps: plan.maxSteps, numEpochs: plan.numTrainEpochs, numExamples, startStep });
 
     let trLoss = 0; // sum over steps since the last log of the step's mean micro-batch loss
@@ -375,6 +439,24 @@ export class Trainer {
     await this.model.native.loadWeights(path.join(dir, 'model.safetensors'));
     await this.model.native.loadTrainingState(path.join(dir, TRAINING_STATE));
     this.state = state;
+  }
+
+  /**
+   * Resuming a run that had reached max_steps: as the HF Trainer, nothing is trained, and here nothing is
+   * written either (no step past max_steps, no rotation or pruning). The best model is loaded in memory when
+   * load_best_model_at_end asks for it, as at the end of the run.
+   */
+  private async alreadyFinished(resumeDir: string, maxSteps: number): Promise<TrainOutput> {
+    this.say(`${resumeDir} is at step ${this.state.globalStep} of ${maxSteps}: training already finished, nothing to do`);
+    const best = this.state.bestModelCheckpoint;
+    if (this.args.loadBestModelAtEnd && best && fs.existsSync(path.join(best, 'model.safetensors'))) {
+      await this.model.native.loadWeights(path.join(best, 'model.safetensors'));
+    }
+    const lastLoss = [...this.state.logHistory].reverse().find((e) => typeof e.train_loss === 'number')?.train_loss;
+    return {
+      globalStep: this.state.globalStep, trainingLoss: typeof lastLoss === 'number' ? lastLoss : NaN, metrics: {},
+      bestModelCheckpoint: best, alreadyFinished: true,
+    };
   }
 
   private stepFailure(e: Error, epoch: number, batchRows: number): Error {
