@@ -14,7 +14,11 @@ namespace embedforge {
 
 using TensorMap = std::map<std::string, at::Tensor>;
 
-/** Every tensor of the file, on the CPU. Throws naming the file (and tensor) on any inconsistency. */
+/**
+ * Every tensor of the file, on the CPU. Throws naming the file (and tensor) on any inconsistency, with the
+ * safetensors crate's rules: header at most 100 MB, UTF-8 JSON, __metadata__ a map of strings, and the
+ * tensors, ordered by offset, tiling the data section exactly (from 0, no overlap, no gap, no trailing bytes).
+ */
 TensorMap readSafetensors(const std::string& path);
 
 /** Writes the tensors (moved to the CPU) to path; throws on an unsupported dtype or I/O failure. */
