@@ -186,8 +186,9 @@ export class Trainer {
 
   /** The early output_dir checks and the lock (leftovers removed under it); the caller releases the lock. */
   static prepareOutputDir(outputDir: string, log?: (line: string) => void): OutputDirLock {
-    checkOutputDirWritable(outputDir);
+    const created = checkOutputDirWritable(outputDir);
     const lock = OutputDirLock.acquire(outputDir, log);
+    lock.createdFolders = created;
     try {
       new CheckpointManager(outputDir, log).cleanLeftovers();
     } catch (err) {

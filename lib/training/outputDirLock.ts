@@ -75,6 +75,8 @@ function readOwner(file: string): LockOwner | null {
 
 export class OutputDirLock {
   private released = false;
+  /** Folders the run created for output_dir, outermost first: removed at release if still empty. */
+  createdFolders: string[] = [];
 
   private constructor(readonly outputDir: string, readonly file: string, readonly owner: LockOwner) {}
 
@@ -127,6 +129,14 @@ export class OutputDirLock {
         fs.unlinkSync(this.file);
       } catch {
         // Already gone (the folder was removed): nothing to release.
+      }
+    }
+    // A run that wrote nothing (no checkpoint, no final model) leaves no empty folders behind.
+    for (const dir of [...this.createdFolders].reverse()) {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        break; // not empty
       }
     }
   }

@@ -56,8 +56,11 @@ function existingAncestor(dir: string): string {
   return p;
 }
 
-/** Throws an Error naming output_dir and the cause when checkpoints could not be written there. */
-export function checkOutputDirWritable(outputDir: string): void {
+/**
+ * Throws an Error naming output_dir and the cause when checkpoints could not be written there. Returns the
+ * folders it created, outermost first (so a run that writes nothing can remove them again).
+ */
+export function checkOutputDirWritable(outputDir: string): string[] {
   const dir = path.resolve(outputDir);
   const fail = (cause: string): never => {
     throw new Error(`output_dir ${dir} cannot hold checkpoints: ${cause}; choose another output_dir or fix the folder before training`);
@@ -65,6 +68,7 @@ export function checkOutputDirWritable(outputDir: string): void {
   const blocker = fileInTheWay(dir);
   if (blocker) fail(blocker === dir ? `${dir} is a file, not a folder` : `${blocker} is a file, not a folder, so ${dir} cannot be created`);
   const ancestor = existingAncestor(dir);
+  const created: string[] = [];
   try {
     // One level at a time: Node's recursive mkdir loops forever where mkdir answers ENOENT (/proc).
     const missingParts = path.relative(ancestor, dir).split(path.sep).filter(Boolean);
@@ -73,6 +77,7 @@ export function checkOutputDirWritable(outputDir: string): void {
       p = path.join(p, part);
       try {
         fs.mkdirSync(p);
+        created.push(p);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(p).isDirectory()) throw err;
       }
@@ -106,4 +111,5 @@ export function checkOutputDirWritable(outputDir: string): void {
     fs.rmSync(renamed, { force: true });
     fail(`${step} failed: ${describeFsError(err as NodeJS.ErrnoException, dir)}`);
   }
+  return created;
 }

@@ -81,6 +81,16 @@ describeIf(missing({ addon: true }), 'Trainer: checks before the first step', ()
     expect(trainer.stepLosses).toEqual([]);
   });
 
+  test('a run that writes nothing (save_strategy no) leaves no folder the check created', async () => {
+    const work = tmpDir('early');
+    const { model, dataset } = await tinySetup(work);
+    const out = path.join(work, 'checkpoints', 'model');
+    const trainer = new Trainer({ model, args: { max_steps: 2, output_dir: out, save_strategy: 'no' }, trainDataset: dataset, loss: new MultipleNegativesRankingLoss() });
+    await trainer.train();
+    expect(trainer.stepLosses).toHaveLength(2);
+    expect(fs.existsSync(path.join(work, 'checkpoints'))).toBe(false);
+  });
+
   test('metric_for_best_model is checked against the metric names before the first step', async () => {
     const work = tmpDir('early');
     const { model, dataset } = await tinySetup(work);
@@ -89,7 +99,7 @@ describeIf(missing({ addon: true }), 'Trainer: checks before the first step', ()
     const bad = new Trainer({ model, args: { ...args, metric_for_best_model: 'probe_acuracy' }, trainDataset: dataset, loss: new MultipleNegativesRankingLoss(), evaluator });
     await expect(bad.train()).rejects.toThrow('metric_for_best_model "probe_acuracy" is not among the evaluation metrics (checked before training): eval_probe_accuracy, eval_probe_loss_like');
     expect(bad.stepLosses).toEqual([]);
-    expect(fs.readdirSync(args.output_dir)).toEqual([]);
+    expect(fs.existsSync(args.output_dir)).toBe(false); // created by the check, removed again: nothing was written
 
     // Metrics already at hand (the CLI's baseline) spare the extra evaluation; a good name trains.
     const good = new Trainer({ model, args: { ...args, metric_for_best_model: 'probe_accuracy' }, trainDataset: dataset, loss: new MultipleNegativesRankingLoss(), evaluator });
