@@ -64,6 +64,18 @@ describeIf(missing({ addon: true }), 'embedforge train: output_dir and resume', 
     expect(again.stderr).toContain(`the final model of this finished run is in ${path.join(out, 'final')}; nothing was changed`);
     expect(again.stdout).not.toMatch(/"step":\s*5/);
     expect(snapshot(out)).toEqual(before);
+
+    // Killed after its last checkpoint but before final/ was written: the resume writes final/ from that
+    // checkpoint and trains nothing; the checkpoints stay as they were.
+    fs.rmSync(path.join(out, 'final'), { recursive: true });
+    const checkpoints = Object.fromEntries(Object.entries(before).filter(([f]) => f.startsWith('checkpoint-')));
+    const late = train(['--config', cfg, '--json', '--resume']);
+    expect(late.code).toBe(0);
+    expect(late.stderr).toContain('training already finished, nothing to do');
+    expect(late.stderr).toContain(`saved the fine-tuned model to ${path.join(out, 'final')}`);
+    const after = snapshot(out);
+    expect(Object.fromEntries(Object.entries(after).filter(([f]) => f.startsWith('checkpoint-')))).toEqual(checkpoints);
+    expect(after[path.join('final', 'model.safetensors')].split(' ')[1]).toBe(before[path.join('checkpoint-4', 'model.safetensors')].split(' ')[1]);
   });
 
   test('a second run on a locked output_dir is refused, naming the holder', async () => {
