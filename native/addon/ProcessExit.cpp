@@ -24,9 +24,10 @@ void exitNow(int status, void*) {
 void skipStaticDestructorsAtExit() {
   static std::once_flag once;
   std::call_once(once, [] {
-    const char* full = std::getenv("EMBEDFORGE_FULL_EXIT_TEARDOWN");
-    if (full && std::strcmp(full, "1") == 0) return;
-    if (isatty(0) || isatty(1) || isatty(2)) return;
+    // Opt-in only (the test runner sets it): skipping exit handlers is not a library's call to make in a
+    // user's process, where other libraries' handlers registered before ours would be skipped too.
+    const char* fast = std::getenv("EMBEDFORGE_FAST_EXIT");
+    if (!fast || std::strcmp(fast, "1") != 0) return;
     // on_exit handlers run in reverse order of registration with the static destructors (__cxa_atexit), so
     // this one, registered after LibTorch's libraries were loaded, runs before their destructors.
     on_exit(exitNow, nullptr);

@@ -3,9 +3,9 @@
 // work (jest kills a worker that has not exited 500 ms after its last test: "A worker process has failed to
 // exit gracefully"). skipStaticDestructorsAtExit() registers, after LibTorch's destructors, an exit handler
 // that ends the process with the exit status right away: it runs once Node has finished its own exit (every
-// 'exit' listener run, every write done), so only C++ static destructors are skipped. It does nothing when a
-// standard stream is a terminal (Node restores the terminal's settings at exit) or when
-// EMBEDFORGE_FULL_EXIT_TEARDOWN=1 (e.g. for native coverage tools that write their data at exit).
+// 'exit' listener run, every write done), so C++ static destructors are skipped. Only when
+// EMBEDFORGE_FAST_EXIT=1 (jest.config.js sets it for the test workers): in a user's process it stays off,
+// since handlers that other libraries registered before ours would be skipped as well.
 #pragma once
 
 namespace embedforge::addon {
