@@ -66,9 +66,9 @@ const trainTexts = [...anchors, ...positives];  // column-major, as the collator
 async function makeEncoder(addonPath) {
   const addon = require(path.resolve(addonPath));
   addon.manualSeed(0);
-  const enc = new addon.NativeEncoder({ configJson: config, pooling: 'mean', normalize: true, device: 'cpu' });
+  const enc = await addon.NativeEncoder.create({ configJson: config, pooling: 'mean', normalize: true, device: 'cpu' });
   await enc.initWeights(42);
-  enc.configureTraining({
+  await enc.configureTraining({
     losses: [{ name: 'MultipleNegativesRankingLoss', scale: 20, similarity: 'cosine' }],
     optimizer: { weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-6 }, precision: 'fp32', tf32: false,
   });

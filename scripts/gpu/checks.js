@@ -220,7 +220,7 @@ const CHECKS = {
       record(`${s.name} folder saved here, loaded by sentence-transformers`, 'min row cos >= 0.99999', c2.toFixed(7), c2 >= 0.99999);
       if (model.device === 'cuda') {
         // Encoding follows the training precision once one is configured.
-        model.native.configureTraining({ losses: [{ name: 'MultipleNegativesRankingLoss', scale: 20, similarity: 'cosine' }],
+        await model.native.configureTraining({ losses: [{ name: 'MultipleNegativesRankingLoss', scale: 20, similarity: 'cosine' }],
           optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'bf16', tf32: false });
         const bf16 = await model.encode(texts, { batchSize: 32 });
         const c3 = minCos(bf16, ref, model.embeddingDim);
