@@ -13,7 +13,12 @@ import { Trainer } from '../../lib/training/Trainer';
 import { describeIf, missing, tmpDir } from '../helpers/requirements';
 import { tinyConfig, tinySetup } from '../helpers/tinyModel';
 
-const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
+/** Resident memory outside V8's heap (MiB): native allocations, without the swings a garbage collection of
+ *  the JS heap (e.g. ts-jest's compilation garbage) would add to plain RSS. */
+const rssMb = (): number => {
+  const m = process.memoryUsage();
+  return (m.rss - m.heapTotal) / 2 ** 20;
+};
 
 describeIf(missing({ addon: true }), 'dispose()', () => {
   let work: string;
