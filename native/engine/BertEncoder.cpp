@@ -38,6 +38,12 @@ BertEncoder::BertEncoder(BertConfig config, at::Device device) : config_(std::mo
   bindLayers();
 }
 
+EncoderConfig BertEncoder::encoderConfig() const {
+  return {"bert", config_.hiddenSize, config_.vocabSize, config_.maxPositionEmbeddings, config_.numHiddenLayers};
+}
+
+std::unique_ptr<Encoder> BertEncoder::createLike() const { return std::make_unique<BertEncoder>(config_, device_); }
+
 std::vector<std::pair<std::string, std::vector<int64_t>>> BertEncoder::expectedShapes() const {
   const int64_t h = config_.hiddenSize, i = config_.intermediateSize;
   std::vector<std::pair<std::string, std::vector<int64_t>>> s = {
@@ -102,7 +108,7 @@ std::vector<std::string> BertEncoder::parameterNames() const {
   return names;
 }
 
-bool BertEncoder::decays(const std::string& name) {
+bool BertEncoder::decays(const std::string& name) const {
   return name.find("bias") == std::string::npos && name.find("LayerNorm") == std::string::npos;
 }
 

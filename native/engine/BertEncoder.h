@@ -9,41 +9,45 @@
 #pragma once
 #include <ATen/ATen.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "BertConfig.h"
+#include "Encoder.h"
 #include "PackedBatch.h"
 #include "Safetensors.h"
 
 namespace embedforge {
 
-class BertEncoder {
+class BertEncoder : public Encoder {
  public:
   BertEncoder(BertConfig config, at::Device device);
 
   const BertConfig& config() const { return config_; }
-  const at::Device& device() const { return device_; }
+  EncoderConfig encoderConfig() const override;
+  const at::Device& device() const override { return device_; }
   /** Trainable parameters in a fixed order (embeddings, then layer by layer). */
-  const std::vector<std::pair<std::string, at::Tensor>>& parameters() const { return params_; }
-  std::vector<std::string> parameterNames() const;
+  const std::vector<std::pair<std::string, at::Tensor>>& parameters() const override { return params_; }
+  std::vector<std::string> parameterNames() const override;
   /** Tensors of the loaded file the encoder does not use (names without "bert."), e.g. an MLM head's "cls.predictions.*". */
   const TensorMap& extras() const { return extras_; }
   /** True for parameters the HF Trainer decays: not biases, not LayerNorm weights. */
-  static bool decays(const std::string& name);
+  bool decays(const std::string& name) const override;
 
   /** Loads safetensors (optional "bert." prefix); checks presence and shape of every parameter. */
-  void load(const std::string& path);
+  void load(const std::string& path) override;
   /** Parameters (and extras) as F32 safetensors, names without prefix. */
-  void save(const std::string& path) const;
+  void save(const std::string& path) const override;
   /** BERT init: normal(0, initializer_range) weights, zero biases, LayerNorm 1/0, zero padding row. */
-  void init(uint64_t seed);
+  void init(uint64_t seed) override;
 
   /** (T, H) packed token embeddings; training enables dropout as the config says. hiddenStates, when
    *  given, receives every hidden state as transformers' output_hidden_states lists them: num_hidden_layers
    *  + 1 tensors (T, H), the embedding layer's output first, the last one the returned tensor. */
-  at::Tensor forward(const PackedBatch& batch, bool training, std::vector<at::Tensor>* hiddenStates = nullptr) const;
+  at::Tensor forward(const PackedBatch& batch, bool training, std::vector<at::Tensor>* hiddenStates = nullptr) const override;
+  std::unique_ptr<Encoder> createLike() const override;
 
  private:
   struct Layer {

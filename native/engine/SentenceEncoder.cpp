@@ -14,6 +14,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "EncoderFactory.h"
 #include "MicroBatchEmbedder.h"
 #include "losses/LossRegistry.h"
 
@@ -49,12 +50,12 @@ at::Device parseDevice(const std::string& name) {
 
 SentenceEncoder::SentenceEncoder(const EncoderOptions& options)
     : device_(parseDevice(options.device)),
-      encoder_(BertConfig::fromJson(options.configJson), device_),
+      encoder_(createEncoder(options.configJson, device_)),
       pooling_(options.pooling),
       normalize_(options.normalize) {}
 
 PackedBatch SentenceEncoder::pack(const PackedTexts& texts) const {
-  const BertConfig& c = encoder_.config();
+  const EncoderConfig c = encoder_->encoderConfig();
   return packBatch(texts, c.vocabSize, c.maxPositionEmbeddings, device_);
 }
 
@@ -67,7 +68,7 @@ at::Tensor SentenceEncoder::embed(const PackedBatch& batch, bool training, Preci
   at::Tensor tokens;
   {
     AutocastScope autocast(precision, device_);
-    tokens = encoder_.forward(batch, training);
+    tokens = encoder_->forward(batch, training);
   }
   at::Tensor pooled = pool(tokens.to(at::kFloat), batch, pooling_);
   return normalize_ ? normalizeRows(pooled) : pooled;
@@ -77,7 +78,7 @@ std::vector<at::Tensor> SentenceEncoder::embedLayers(const PackedBatch& batch, b
   std::vector<at::Tensor> hidden;
   {
     AutocastScope autocast(precision, device_);
-    encoder_.forward(batch, training, &hidden);
+    encoder_->forward(batch, training, &hidden);
   }
   std::vector<at::Tensor> out;
   for (const at::Tensor& tokens : hidden) {
@@ -102,20 +103,20 @@ void SentenceEncoder::configureTraining(const TrainingSpec& spec) {
   TORCH_CHECK(!spec.losses.empty(), "configureTraining needs at least one loss");
   std::vector<std::unique_ptr<Loss>> losses;
   LossContext context{embeddingDim()};
-  context.vocabSize = encoder_.config().vocabSize;  // a GIST guide must share the model's vocabulary
-  context.device = device_;                          // a loss's own parameters (SoftmaxLoss' head) live here
-  context.encoder = &encoder_;                        // ContrastiveTension losses copy the model as it is now
+  context.vocabSize = encoder_->encoderConfig().vocabSize;  // a GIST guide must share the model's vocabulary
+  context.device = device_;                                 // a loss's own parameters (SoftmaxLoss' head) live here
+  context.encoder = encoder_.get();                         // ContrastiveTension losses copy the model as it is now
   context.pooling = pooling_;
   context.normalize = normalize_;
   for (const JsonValue& loss : spec.losses) losses.push_back(createLoss(LossSpec(loss), context));
   std::vector<std::tuple<std::string, at::Tensor, bool>> params;
-  for (const auto& [name, t] : encoder_.parameters()) params.emplace_back(name, t, BertEncoder::decays(name));
+  for (const auto& [name, t] : encoder_->parameters()) params.emplace_back(name, t, encoder_->decays(name));
   // Loss-owned parameters train with the encoder, named "losses.<i>.<name in the loss>", decayed by the same rule.
   std::vector<std::pair<std::string, at::Tensor>> lossParams;
   for (size_t i = 0; i < losses.size(); ++i) {
     for (const auto& [name, t] : losses[i]->parameters()) {
       lossParams.emplace_back("losses." + std::to_string(i) + "." + name, t);
-      params.emplace_back(lossParams.back().first, t, BertEncoder::decays(name));
+      params.emplace_back(lossParams.back().first, t, encoder_->decays(name));
     }
   }
   optimizer_ = std::make_unique<AdamW>(std::move(params), spec.optimizer);
@@ -159,7 +160,7 @@ void SentenceEncoder::zeroGrad() {
 }
 
 std::vector<std::pair<std::string, at::Tensor>> SentenceEncoder::trainableParameters() const {
-  std::vector<std::pair<std::string, at::Tensor>> all = encoder_.parameters();
+  std::vector<std::pair<std::string, at::Tensor>> all = encoder_->parameters();
   all.insert(all.end(), lossParams_.begin(), lossParams_.end());
   return all;
 }
@@ -187,7 +188,7 @@ TrainStepResult SentenceEncoder::trainStep(const TrainStepRequest& r) {
     if (!r.optimizerStep) return result;
 
     std::vector<at::Tensor> grads;
-    for (const auto& p : encoder_.parameters()) {
+    for (const auto& p : encoder_->parameters()) {
       if (p.second.grad().defined()) grads.push_back(p.second.grad());
     }
     // A loss's own parameters (SoftmaxLoss' head) step with the encoder but stay out of the reported norm

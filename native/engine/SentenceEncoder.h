@@ -1,5 +1,5 @@
-// A sentence-transformers BERT bi-encoder: BertEncoder -> Pooling -> optional Normalize, with the
-// training machinery around it (loss, AdamW, gradient accumulation and clipping, mixed precision).
+// A sentence-transformers bi-encoder: Encoder (the architecture config.json names) -> Pooling -> optional
+// Normalize, with the training machinery around it (loss, AdamW, gradient accumulation and clipping, mixed precision).
 // Texts arrive packed (PackedBatch.h); embeddings leave as fp32 CPU tensors (N, hidden_size).
 // Not thread-safe: the caller serializes calls (the addon holds a mutex per encoder).
 #pragma once
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "AdamW.h"
-#include "BertEncoder.h"
+#include "Encoder.h"
 #include "Json.h"
 #include "losses/Loss.h"
 #include "PackedBatch.h"
@@ -70,12 +70,12 @@ class SentenceEncoder {
  public:
   explicit SentenceEncoder(const EncoderOptions& options);
 
-  int64_t embeddingDim() const { return encoder_.config().hiddenSize; }
-  std::vector<std::string> parameterNames() const { return encoder_.parameterNames(); }
+  int64_t embeddingDim() const { return encoder_->encoderConfig().hiddenSize; }
+  std::vector<std::string> parameterNames() const { return encoder_->parameterNames(); }
 
-  void loadWeights(const std::string& path) { encoder_.load(path); }
-  void initWeights(uint64_t seed) { encoder_.init(seed); }
-  void saveWeights(const std::string& path) const { encoder_.save(path); }
+  void loadWeights(const std::string& path) { encoder_->load(path); }
+  void initWeights(uint64_t seed) { encoder_->init(seed); }
+  void saveWeights(const std::string& path) const { encoder_->save(path); }
 
   /** Eval mode, no autograd: (N, D) fp32 CPU embeddings in input order. */
   at::Tensor encode(const PackedTexts& texts);
@@ -108,7 +108,7 @@ class SentenceEncoder {
   [[noreturn]] void rethrowOom(const PackedBatch& batch) const;
 
   at::Device device_;
-  BertEncoder encoder_;
+  std::unique_ptr<Encoder> encoder_;  // the architecture config.json names (EncoderFactory.h)
   PoolingMode pooling_;
   bool normalize_;
   std::optional<TrainingSpec> spec_;

@@ -103,7 +103,11 @@ std::unique_ptr<Loss> makeDenoisingAutoEncoderLoss(const LossSpec& spec, const L
   TORCH_CHECK(spec.boolean("tieEncoderDecoder"), spec.name(),
               ": tie_encoder_decoder = false (a separate decoder from decoder_name_or_path) is not supported; the engine ties "
               "the decoder to the encoder, as sentence-transformers does by default");
-  const BertEncoder& encoder = *context.encoder;
+  // The decoder reuses BERT's layers and weight names (BertDecoder.h): other architectures are refused by name.
+  const auto* bert = dynamic_cast<const BertEncoder*>(context.encoder);
+  TORCH_CHECK(bert, spec.name(), ": the decoder is a BERT decoder tied to the encoder's weights; model_type \"",
+              context.encoder->encoderConfig().modelType, "\" is not supported (only \"bert\")");
+  const BertEncoder& encoder = *bert;
   const BertConfig& config = encoder.config();
   std::map<std::string, std::vector<double>> given;
   if (spec.has("decoderParameters")) given = spec.numberLists("decoderParameters");

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "BertEncoder.h"
+#include "Encoder.h"
 #include "Loss.h"
 #include "LossSpec.h"
 #include "Pooling.h"
@@ -25,7 +25,7 @@ struct LossContext {
   /** The model as it is at configureTraining, for a loss that trains its own copy of it (ContrastiveTension's
    *  model1): its encoder (weights read, not kept), pooling and normalization. Null where no model is given.
    *  DenoisingAutoEncoderLoss keeps the pointer: its decoder uses the encoder's tensors (the engine owns both). */
-  const BertEncoder* encoder = nullptr;
+  const Encoder* encoder = nullptr;
   PoolingMode pooling = PoolingMode::Mean;
   bool normalize = false;
 };

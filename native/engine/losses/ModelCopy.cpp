@@ -8,8 +8,8 @@ namespace embedforge {
 
 ModelCopy::ModelCopy(const LossContext& context, const std::string& lossName) : pooling_(context.pooling), normalize_(context.normalize) {
   TORCH_CHECK(context.encoder != nullptr, lossName, " trains a copy of the model (model1) and needs the model to copy");
-  const BertEncoder& model = *context.encoder;
-  encoder_ = std::make_unique<BertEncoder>(model.config(), model.device());
+  const Encoder& model = *context.encoder;
+  encoder_ = model.createLike();
   at::NoGradGuard noGrad;
   const auto& from = model.parameters();
   const auto& to = encoder_->parameters();
@@ -21,7 +21,7 @@ ModelCopy::ModelCopy(const LossContext& context, const std::string& lossName) : 
 }
 
 at::Tensor ModelCopy::embed(const PackedTexts& texts, const at::Device& device, Precision precision) const {
-  const BertConfig& c = encoder_->config();
+  const EncoderConfig c = encoder_->encoderConfig();
   PackedBatch batch = packBatch(texts, c.vocabSize, c.maxPositionEmbeddings, device);
   at::Tensor tokens;
   {

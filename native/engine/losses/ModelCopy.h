@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "BertEncoder.h"
+#include "Encoder.h"
 #include "LossRegistry.h"
 
 namespace embedforge {
@@ -34,7 +34,7 @@ class ModelCopy {
   std::vector<std::pair<std::string, at::Tensor>> parameters(const std::string& prefix) const;
 
  private:
-  std::unique_ptr<BertEncoder> encoder_;
+  std::unique_ptr<Encoder> encoder_;
   PoolingMode pooling_;
   bool normalize_;
 };
