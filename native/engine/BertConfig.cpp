@@ -56,8 +56,27 @@ BertConfig BertConfig::fromJson(const std::string& text) {
   std::string arch;
   TORCH_CHECK(isBertArchitecture(root, arch), "unsupported architecture ", arch,
               ": embedforge supports BERT-family models (model_type \"bert\")");
+  return readFields(root, BertConfig());
+}
 
+BertConfig BertConfig::robertaFromJson(const std::string& text) {
+  const JsonValue root = parseJson(text, "config.json");
+  TORCH_CHECK(root.kind == JsonValue::Kind::Object, "config.json must be a JSON object");
   BertConfig c;
+  c.modelType = stringField(root, "model_type", "");
+  TORCH_CHECK(c.modelType == "roberta" || c.modelType == "xlm-roberta", "config.json: model_type \"", c.modelType,
+              "\" is not a RoBERTa model (\"roberta\" or \"xlm-roberta\")");
+  c.padTokenId = 1;  // transformers' RobertaConfig / XLMRobertaConfig default
+  c.weightPrefix = "roberta.";
+  c = readFields(root, c);
+  // transformers' create_position_ids_from_input_ids: padding_idx + cumulative count of non-pad tokens.
+  c.positionOffset = c.padTokenId + 1;
+  TORCH_CHECK(c.maxPositionEmbeddings > c.positionOffset, "config.json: max_position_embeddings ", c.maxPositionEmbeddings,
+              " leaves no position after the offset pad_token_id + 1 = ", c.positionOffset);
+  return c;
+}
+
+BertConfig BertConfig::readFields(const JsonValue& root, BertConfig c) {
   c.hiddenSize = intField(root, "hidden_size", c.hiddenSize, 1);
   c.numHiddenLayers = intField(root, "num_hidden_layers", c.numHiddenLayers, 1);
   c.numAttentionHeads = intField(root, "num_attention_heads", c.numAttentionHeads, 1);

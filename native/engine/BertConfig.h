@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "Json.h"
+
 namespace embedforge {
 
 enum class Activation { GeluErf, GeluTanh, Relu };
@@ -22,9 +24,23 @@ struct BertConfig {
   int64_t vocabSize = 30522;
   double initializerRange = 0.02;
   int64_t padTokenId = 0;
+  /** "bert", or "roberta" / "xlm-roberta": RoBERTa is BERT's layers with positions counted from
+   *  padding_idx + 1 and the "roberta." prefix in checkpoints with heads. */
+  std::string modelType = "bert";
+  std::string weightPrefix = "bert.";
+  /** Added to each token's 0-based position within its text (RoBERTa: pad_token_id + 1). */
+  int64_t positionOffset = 0;
 
   /** Parses config.json text; rejects non-BERT architectures and unsupported options by name. */
   static BertConfig fromJson(const std::string& text);
+  /** config.json of model_type "roberta" or "xlm-roberta" (pad_token_id defaults to 1, as in transformers). */
+  static BertConfig robertaFromJson(const std::string& text);
+  /** The longest text in tokens: the position table less the offset. */
+  int64_t maxTextLength() const { return maxPositionEmbeddings - positionOffset; }
+
+ private:
+  /** The architecture-independent fields, read over the defaults in c. */
+  static BertConfig readFields(const JsonValue& root, BertConfig c);
 };
 
 }  // namespace embedforge

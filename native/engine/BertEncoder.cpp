@@ -39,7 +39,7 @@ BertEncoder::BertEncoder(BertConfig config, at::Device device) : config_(std::mo
 }
 
 EncoderConfig BertEncoder::encoderConfig() const {
-  return {"bert", config_.hiddenSize, config_.vocabSize, config_.maxPositionEmbeddings, config_.numHiddenLayers};
+  return {config_.modelType, config_.hiddenSize, config_.vocabSize, config_.maxTextLength(), config_.numHiddenLayers};
 }
 
 std::unique_ptr<Encoder> BertEncoder::createLike() const { return std::make_unique<BertEncoder>(config_, device_); }
@@ -114,11 +114,12 @@ bool BertEncoder::decays(const std::string& name) const {
 
 void BertEncoder::load(const std::string& path) {
   TensorMap file = readSafetensors(path);
-  // Checkpoints of BertFor* heads prefix the encoder with "bert."; the encoder's own names carry none.
+  // Checkpoints of *For* heads prefix the encoder with "bert." ("roberta."); the encoder's own names carry none.
+  const std::string& prefix = config_.weightPrefix;
   TensorMap stripped;
   for (auto& [name, t] : file) {
-    const std::string key = name.rfind("bert.", 0) == 0 ? name.substr(5) : name;
-    TORCH_CHECK(!stripped.count(key), path, ": tensor ", key, " appears both with and without the \"bert.\" prefix");
+    const std::string key = name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
+    TORCH_CHECK(!stripped.count(key), path, ": tensor ", key, " appears both with and without the \"", prefix, "\" prefix");
     stripped.emplace(key, t);
   }
   for (const auto& [name, shape] : expectedShapes()) {
@@ -169,6 +170,8 @@ void BertEncoder::init(uint64_t seed) {
       v = at::empty(t.sizes(), at::kFloat);
       v.normal_(0.0, config_.initializerRange, gen);
       if (name == "embeddings.word_embeddings.weight") v[config_.padTokenId].zero_();
+      // RoBERTa's position table has padding_idx = pad_token_id too (transformers zeroes that row).
+      if (config_.positionOffset > 0 && name == "embeddings.position_embeddings.weight") v[config_.padTokenId].zero_();
     }
     t.copy_(v);
   }
@@ -180,7 +183,7 @@ at::Tensor BertEncoder::forward(const PackedBatch& batch, bool training, std::ve
   const int64_t t = batch.totalTokens, heads = config_.numAttentionHeads, headDim = config_.hiddenSize / heads;
   // Same summation order as transformers: word + token type (all 0), then + position.
   at::Tensor x = at::embedding(wordEmb_, batch.ids) + typeEmb_.select(0, 0);
-  x = x + at::embedding(posEmb_, batch.positions);
+  x = x + at::embedding(posEmb_, config_.positionOffset == 0 ? batch.positions : batch.positions + config_.positionOffset);
   x = at::layer_norm(x, {config_.hiddenSize}, embLnW_, embLnB_, config_.layerNormEps);
   x = at::dropout(x, pHidden, training);  // (T, H) from here on
   if (hiddenStates) hiddenStates->assign(1, x);

@@ -1,4 +1,5 @@
-// The BERT encoder over Hugging Face BertModel weight names (no "bert." prefix):
+// The BERT encoder, also RoBERTa / XLM-RoBERTa (the same layers; positions from pad_token_id + 1, one token
+// type, "roberta." prefix: BertConfig::robertaFromJson), over Hugging Face weight names (no prefix):
 // embeddings.{word,position,token_type}_embeddings.weight, embeddings.LayerNorm.{weight,bias},
 // encoder.layer.N.attention.self.{query,key,value}.{weight,bias}, encoder.layer.N.attention.output.dense.*,
 // encoder.layer.N.attention.output.LayerNorm.*, encoder.layer.N.intermediate.dense.*,
@@ -36,7 +37,7 @@ class BertEncoder : public Encoder {
   /** True for parameters the HF Trainer decays: not biases, not LayerNorm weights. */
   bool decays(const std::string& name) const override;
 
-  /** Loads safetensors (optional "bert." prefix); checks presence and shape of every parameter. */
+  /** Loads safetensors (optional "bert." / "roberta." prefix, as the config says); checks presence and shape of every parameter. */
   void load(const std::string& path) override;
   /** Parameters (and extras) as F32 safetensors, names without prefix. */
   void save(const std::string& path) const override;

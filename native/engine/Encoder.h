@@ -21,7 +21,7 @@ struct EncoderConfig {
   std::string modelType;
   int64_t hiddenSize = 0;
   int64_t vocabSize = 0;
-  int64_t maxPositionEmbeddings = 0;
+  int64_t maxSequenceLength = 0;  // the longest text in tokens the position table allows
   int64_t numHiddenLayers = 0;
 };
 

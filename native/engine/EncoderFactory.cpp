@@ -22,8 +22,14 @@ std::unique_ptr<Encoder> createBert(const std::string& configJson, at::Device de
   return std::make_unique<BertEncoder>(BertConfig::fromJson(configJson), device);
 }
 
+std::unique_ptr<Encoder> createRoberta(const std::string& configJson, at::Device device) {
+  return std::make_unique<BertEncoder>(BertConfig::robertaFromJson(configJson), device);
+}
+
 const std::vector<Architecture> kArchitectures = {
     {"bert", "BERT-family", "Bert", createBert},
+    {"roberta", "RoBERTa", "Roberta", createRoberta},
+    {"xlm-roberta", "XLM-RoBERTa", "XLMRoberta", createRoberta},
 };
 
 std::string supportedList() {

@@ -56,7 +56,7 @@ SentenceEncoder::SentenceEncoder(const EncoderOptions& options)
 
 PackedBatch SentenceEncoder::pack(const PackedTexts& texts) const {
   const EncoderConfig c = encoder_->encoderConfig();
-  return packBatch(texts, c.vocabSize, c.maxPositionEmbeddings, device_);
+  return packBatch(texts, c.vocabSize, c.maxSequenceLength, device_);
 }
 
 void SentenceEncoder::rethrowOom(const PackedBatch& batch) const {

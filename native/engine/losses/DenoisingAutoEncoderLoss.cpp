@@ -105,7 +105,7 @@ std::unique_ptr<Loss> makeDenoisingAutoEncoderLoss(const LossSpec& spec, const L
               "the decoder to the encoder, as sentence-transformers does by default");
   // The decoder reuses BERT's layers and weight names (BertDecoder.h): other architectures are refused by name.
   const auto* bert = dynamic_cast<const BertEncoder*>(context.encoder);
-  TORCH_CHECK(bert, spec.name(), ": the decoder is a BERT decoder tied to the encoder's weights; model_type \"",
+  TORCH_CHECK(bert && bert->config().modelType == "bert", spec.name(), ": the decoder is a BERT decoder tied to the encoder's weights; model_type \"",
               context.encoder->encoderConfig().modelType, "\" is not supported (only \"bert\")");
   const BertEncoder& encoder = *bert;
   const BertConfig& config = encoder.config();

@@ -22,7 +22,7 @@ ModelCopy::ModelCopy(const LossContext& context, const std::string& lossName) : 
 
 at::Tensor ModelCopy::embed(const PackedTexts& texts, const at::Device& device, Precision precision) const {
   const EncoderConfig c = encoder_->encoderConfig();
-  PackedBatch batch = packBatch(texts, c.vocabSize, c.maxPositionEmbeddings, device);
+  PackedBatch batch = packBatch(texts, c.vocabSize, c.maxSequenceLength, device);
   at::Tensor tokens;
   {
     AutocastScope autocast(precision, device);
