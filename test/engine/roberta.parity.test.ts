@@ -52,4 +52,14 @@ describeIf(missing({ addon: true, python: true }), 'RoBERTa / XLM-RoBERTa parity
     }
     console.log(report.join('\n'));
   });
+
+  test('DenoisingAutoEncoderLoss, whose decoder is tied to BERT weights, refuses a RoBERTa encoder by name', async () => {
+    const configJson = fs.readFileSync(path.join(dir, 'roberta-small', 'model', 'config.json'), 'utf8');
+    const enc = await loadAddon().NativeEncoder.create({ configJson, pooling: 'cls', normalize: false, device: 'cpu' });
+    await expect(enc.configureTraining({
+      losses: [{ name: 'DenoisingAutoEncoderLoss', tieEncoderDecoder: true }],
+      optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false,
+    })).rejects.toThrow('model_type "roberta" is not supported (only "bert")');
+    await enc.dispose();
+  });
 });
