@@ -25,6 +25,9 @@ function checkOnTmpfs(mountPoint: string, options: string, target: string): { er
 }
 
 const mountsAvailable = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs tmpfs /mnt'], { encoding: 'utf8' }).status === 0;
+if (!mountsAvailable) {
+  process.stderr.write('SKIPPED "a read-only filesystem and a full disk are named": this machine does not allow a tmpfs mount in a private mount namespace (unshare -rm)\n');
+}
 
 describe('checkOutputDirWritable', () => {
   test('a writable folder passes and keeps no probe; a missing folder is created', () => {
