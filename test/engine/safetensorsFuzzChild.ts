@@ -12,17 +12,12 @@ import { loadAddon } from '../../lib/binding/addon';
 import type { EncoderOptions, NativeEncoder } from '../../lib/binding/AddonTypes';
 import { tinyConfig } from './fixtures';
 import { joinSafetensors, splitSafetensors, tensorEntries, type Header } from './rawSafetensors';
+import { SeededRandom } from '../../lib/data/SeededRandom';
 
-/** mulberry32: a small seeded generator, so every run of a seed mutates identically. */
+/** Seeded floats in [0, 1): the project's own generator, so every run of a seed is identical. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.nextFloat();
 }
 
 async function newEncoder(options: EncoderOptions): Promise<NativeEncoder> {

@@ -14,21 +14,16 @@ import { DenoisingAutoEncoderLoss } from '../../lib/losses/DenoisingAutoEncoderL
 import { describeIf, missing } from '../helpers/requirements';
 import { legalRows } from './lossTexts';
 import { runLossParity, type LossParityCase } from './lossParity';
+import { SeededRandom } from '../../lib/data/SeededRandom';
 
 const HIDDEN = 32;
 const LAYERS = 2;
 const VOCAB = 30522;
 
-/** A small deterministic generator (mulberry32) for the decoder's own parameters. */
+/** Seeded floats in [0, 1): the project's own generator, so every run of a seed is identical. */
 function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.nextFloat();
 }
 
 /** The decoder-only parameters by sentence-transformers' names: [shape, values around `centre` +- `spread`]. */
