@@ -23,10 +23,10 @@ namespace {
 
 class CachedMultipleNegativesRankingLoss : public Loss {
  public:
-  CachedMultipleNegativesRankingLoss(InBatchRankingOptions options, int64_t miniBatchSize, int64_t miniBatchNumTokens)
-      : options_(options), miniBatchSize_(miniBatchSize), miniBatchNumTokens_(miniBatchNumTokens) {}
+  CachedMultipleNegativesRankingLoss(std::string name, InBatchRankingOptions options, int64_t miniBatchSize, int64_t miniBatchNumTokens)
+      : name_(std::move(name)), options_(options), miniBatchSize_(miniBatchSize), miniBatchNumTokens_(miniBatchNumTokens) {}
 
-  std::string name() const override { return "CachedMultipleNegativesRankingLoss"; }
+  std::string name() const override { return name_; }
 
   at::Tensor compute(const LossInputs& in) const override {
     check(in);
@@ -50,6 +50,7 @@ class CachedMultipleNegativesRankingLoss : public Loss {
     return -inBatchRankingLogLikelihood(columns, begin, end, options_).mean() * rows / batch;
   }
 
+  std::string name_;
   InBatchRankingOptions options_;
   int64_t miniBatchSize_;
   int64_t miniBatchNumTokens_;  // 0: mini-batches of miniBatchSize_ texts
@@ -57,8 +58,7 @@ class CachedMultipleNegativesRankingLoss : public Loss {
 
 }  // namespace
 
-std::unique_ptr<Loss> makeCachedMultipleNegativesRankingLoss(const LossSpec& spec, const LossContext&) {
-  InBatchRankingOptions options = inBatchRankingOptions(spec);
+std::unique_ptr<Loss> makeCachedInBatchRankingLoss(std::string name, InBatchRankingOptions options, const LossSpec& spec) {
   const int64_t miniBatchSize = spec.integer("miniBatchSize");
   TORCH_CHECK(miniBatchSize > 0, spec.name(), ": miniBatchSize must be positive, got ", miniBatchSize);
   int64_t miniBatchNumTokens = 0;
@@ -66,7 +66,11 @@ std::unique_ptr<Loss> makeCachedMultipleNegativesRankingLoss(const LossSpec& spe
     miniBatchNumTokens = spec.integer("miniBatchNumTokens");
     TORCH_CHECK(miniBatchNumTokens > 0, spec.name(), ": miniBatchNumTokens must be positive (or absent), got ", miniBatchNumTokens);
   }
-  return std::make_unique<CachedMultipleNegativesRankingLoss>(options, miniBatchSize, miniBatchNumTokens);
+  return std::make_unique<CachedMultipleNegativesRankingLoss>(std::move(name), options, miniBatchSize, miniBatchNumTokens);
+}
+
+std::unique_ptr<Loss> makeCachedMultipleNegativesRankingLoss(const LossSpec& spec, const LossContext&) {
+  return makeCachedInBatchRankingLoss(spec.name(), inBatchRankingOptions(spec), spec);
 }
 
 }  // namespace embedforge

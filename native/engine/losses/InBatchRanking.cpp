@@ -50,6 +50,13 @@ InBatchRankingOptions inBatchRankingOptions(const LossSpec& spec) {
   return o;
 }
 
+InBatchRankingOptions symmetricRankingOptions(const LossSpec& spec) {
+  InBatchRankingOptions o = inBatchRankingOptions(spec);
+  o.docToQuery = true;
+  o.perDirection = true;
+  return o;
+}
+
 namespace {
 
 /** (rows, columns) true where column j's document belongs to query row begin + r: j mod batch == begin + r. */

@@ -15,8 +15,11 @@
 #pragma once
 #include <ATen/ATen.h>
 
+#include <memory>
+#include <string>
 #include <vector>
 
+#include "Loss.h"
 #include "LossSpec.h"
 #include "Similarity.h"
 
@@ -42,5 +45,15 @@ InBatchRankingOptions inBatchRankingOptions(const LossSpec& spec);
 /** positive - logZ of query rows [begin, end) against the whole batch, (end - begin). */
 at::Tensor inBatchRankingLogLikelihood(const std::vector<at::Tensor>& columns, int64_t begin, int64_t end,
                                        const InBatchRankingOptions& options);
+
+/** The symmetric losses' options: sentence-transformers 6 defines them as MultipleNegativesRankingLoss with
+ *  directions (query_to_doc, doc_to_query) and partition_mode per_direction. */
+InBatchRankingOptions symmetricRankingOptions(const LossSpec& spec);
+
+/** MultipleNegativesRankingLoss with these options, under `name` (its symmetric twin uses it too). */
+std::unique_ptr<Loss> makeInBatchRankingLoss(std::string name, InBatchRankingOptions options);
+
+/** CachedMultipleNegativesRankingLoss with these options and the spec's miniBatchSize / miniBatchNumTokens. */
+std::unique_ptr<Loss> makeCachedInBatchRankingLoss(std::string name, InBatchRankingOptions options, const LossSpec& spec);
 
 }  // namespace embedforge

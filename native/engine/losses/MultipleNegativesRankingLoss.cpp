@@ -17,9 +17,9 @@ namespace {
 
 class MultipleNegativesRankingLoss : public Loss {
  public:
-  explicit MultipleNegativesRankingLoss(InBatchRankingOptions options) : options_(options) {}
+  MultipleNegativesRankingLoss(std::string name, InBatchRankingOptions options) : name_(std::move(name)), options_(options) {}
 
-  std::string name() const override { return "MultipleNegativesRankingLoss"; }
+  std::string name() const override { return name_; }
 
   at::Tensor compute(const LossInputs& in) const override {
     requireColumns(*this, in, 2, -1, "(anchor, positive[, negative...]) columns");
@@ -28,13 +28,18 @@ class MultipleNegativesRankingLoss : public Loss {
   }
 
  private:
+  std::string name_;
   InBatchRankingOptions options_;
 };
 
 }  // namespace
 
+std::unique_ptr<Loss> makeInBatchRankingLoss(std::string name, InBatchRankingOptions options) {
+  return std::make_unique<MultipleNegativesRankingLoss>(std::move(name), options);
+}
+
 std::unique_ptr<Loss> makeMultipleNegativesRankingLoss(const LossSpec& spec, const LossContext&) {
-  return std::make_unique<MultipleNegativesRankingLoss>(inBatchRankingOptions(spec));
+  return makeInBatchRankingLoss(spec.name(), inBatchRankingOptions(spec));
 }
 
 }  // namespace embedforge
