@@ -141,6 +141,7 @@ test('a 40 MB CSV loads without blocking the event loop for long', async () => {
 }, 60_000);
 
 const full = process.env.EMBEDFORGE_FULL_TESTS === '1';
+if (!full) process.stderr.write('SKIPPED "a generated JSON-lines file over 512 MiB loads": set EMBEDFORGE_FULL_TESTS=1 to run it (disk and time)\n');
 (full ? test : test.skip)('EMBEDFORGE_FULL_TESTS: a generated JSON-lines file over 512 MiB loads', async () => {
   const file = path.join(dir, 'over512.jsonl');
   const record = (i: number) => JSON.stringify({ anchor: `question ${i} about the lease`, positive: `passage ${i}: ${'lorem ipsum dolor sit amet '.repeat(8)}` }) + '\n';
