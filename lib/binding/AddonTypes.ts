@@ -255,6 +255,8 @@ export interface Addon {
   /** Seeds every LibTorch generator (dropout masks, initWeights draws its own seed). */
   manualSeed(seed: number): void;
   deviceInfo(): DeviceInfo;
+  /** The config.json model_type values the engine has an encoder for (lib/models/architectures.ts lists the same). */
+  supportedModelTypes(): string[];
   /** Top-k corpus rows by similarity for each query: (numQueries x dim) against (numCorpus x dim); k is capped at numCorpus.
    *  The arrays are read in place on a worker thread (not copied on the JS thread): do not modify them until it resolves. */
   searchTopK(queries: Float32Array, corpus: Float32Array, dim: number, k: number,

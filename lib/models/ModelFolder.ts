@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { PoolingMode, SimilarityFunction } from '../binding/AddonTypes';
+import { architectureOf, maxTextLength } from './architectures';
 
 export interface ModelFolderInfo {
   dir: string;
@@ -51,9 +52,9 @@ const CONFIG_INTEGERS: [string, number][] = [
   ['max_position_embeddings', 1], ['type_vocab_size', 1], ['vocab_size', 1], ['pad_token_id', 0],
 ];
 const CONFIG_NUMBERS = ['hidden_dropout_prob', 'attention_probs_dropout_prob', 'layer_norm_eps', 'initializer_range'];
-const CONFIG_STRINGS = ['model_type', 'hidden_act', 'position_embedding_type'];
+const CONFIG_STRINGS = ['model_type', 'hidden_act', 'hidden_activation', 'position_embedding_type'];
 
-export function checkBertConfig(config: unknown, file: string): void {
+export function checkModelConfig(config: unknown, file: string): void {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new Error(`${file}: expected a JSON object (the model's Hugging Face config)`);
   const c = config as Record<string, unknown>;
   const given = (key: string) => c[key] !== undefined && c[key] !== null;
@@ -66,11 +67,7 @@ export function checkBertConfig(config: unknown, file: string): void {
   for (const key of CONFIG_STRINGS) {
     if (given(key) && typeof c[key] !== 'string') throw new Error(`${file}: "${key}" must be a string, got ${JSON.stringify(c[key])}`);
   }
-  const arch = given('model_type') ? String(c.model_type) : Array.isArray(c.architectures) && typeof c.architectures[0] === 'string' ? c.architectures[0] : null;
-  const isBert = given('model_type') ? c.model_type === 'bert' : arch !== null && arch.startsWith('Bert');
-  if (!isBert) {
-    throw new Error(`${file}: ${given('model_type') ? `"model_type" is ${JSON.stringify(c.model_type)}` : arch ? `"architectures" names ${arch}` : 'neither "model_type" nor "architectures" is given'}; embedforge supports BERT-family models (model_type "bert")`);
-  }
+  architectureOf(c, file);
   const heads = c.num_attention_heads as number | undefined;
   if (given('hidden_size') && given('num_attention_heads') && (c.hidden_size as number) % heads! !== 0) {
     throw new Error(`${file}: "hidden_size" ${c.hidden_size} is not a multiple of "num_attention_heads" ${heads}`);
@@ -151,7 +148,7 @@ export function readModelFolder(dir: string): ModelFolderInfo {
   if (!fs.existsSync(configPath)) throw new Error(`model folder ${dir} has no config.json (the Transformer's Hugging Face config): ${configPath} does not exist`);
   const configJson = fs.readFileSync(configPath, 'utf8');
   const config = readJson(configPath, 'model config');
-  checkBertConfig(config, configPath);
+  checkModelConfig(config, configPath);
   const weightsPath = path.join(transformerDir, 'model.safetensors');
   if (!fs.existsSync(weightsPath)) {
     const bin = fs.existsSync(path.join(transformerDir, 'pytorch_model.bin'));
@@ -163,7 +160,8 @@ export function readModelFolder(dir: string): ModelFolderInfo {
 
   const stConfig = optionalJson(path.join(transformerDir, 'sentence_bert_config.json'), 'sentence_bert_config.json') ?? {};
   const tokConfig = optionalJson(path.join(transformerDir, 'tokenizer_config.json'), 'tokenizer_config.json') ?? {};
-  const maxPos = typeof config.max_position_embeddings === 'number' ? config.max_position_embeddings : 512;
+  // The position table less RoBERTa-style offsets: max_position_embeddings 514 holds 512 tokens there.
+  const maxPos = maxTextLength(config, architectureOf(config, configPath));
   // sentence_bert_config's max_seq_length wins; otherwise the tokenizer's model_max_length capped at the position table.
   let maxSeqLength: number;
   const stConfigPath = path.join(transformerDir, 'sentence_bert_config.json');
@@ -174,7 +172,7 @@ export function readModelFolder(dir: string): ModelFolderInfo {
   else if (typeof tokConfig.model_max_length === 'number' && tokConfig.model_max_length < 1e9) maxSeqLength = Math.min(tokConfig.model_max_length, maxPos);
   else maxSeqLength = maxPos;
   if (maxSeqLength > maxPos) {
-    throw new Error(`${stConfigPath}: max_seq_length ${maxSeqLength} exceeds the model's max_position_embeddings ${maxPos} (${configPath})`);
+    throw new Error(`${stConfigPath}: max_seq_length ${maxSeqLength} exceeds the ${maxPos} tokens the model's position table holds (${configPath})`);
   }
 
   const sentenceTransformersConfig = optionalJson(path.join(dir, 'config_sentence_transformers.json'), 'config_sentence_transformers.json') ?? {};

@@ -7,6 +7,7 @@
 #include "AddonRandom.h"
 #include "Convert.h"
 #include "DeviceInfo.h"
+#include "EncoderFactory.h"
 #include "ProcessExit.h"
 #include "PromiseWorker.h"
 #include "Search.h"
@@ -21,6 +22,13 @@ Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
   if (!(seed >= 0) || seed != std::floor(seed)) throw Napi::Error::New(info.Env(), "manualSeed: seed must be a non-negative integer");
   callSync(info.Env(), [&] { manualSeed(static_cast<uint64_t>(seed)); });
   return info.Env().Undefined();
+}
+
+Napi::Value SupportedModelTypes(const Napi::CallbackInfo& info) {
+  const std::vector<std::string> types = supportedModelTypes();
+  Napi::Array out = Napi::Array::New(info.Env(), types.size());
+  for (size_t i = 0; i < types.size(); ++i) out.Set(static_cast<uint32_t>(i), types[i]);
+  return out;
 }
 
 Napi::Value GetDeviceInfo(const Napi::CallbackInfo& info) {
@@ -88,6 +96,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeEncoder", AddonNativeEncoder::Define(env));
   exports.Set("TorchGenerator", AddonTorchGenerator::Define(env));
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed, "manualSeed"));
+  exports.Set("supportedModelTypes", Napi::Function::New(env, SupportedModelTypes, "supportedModelTypes"));
   exports.Set("deviceInfo", Napi::Function::New(env, GetDeviceInfo, "deviceInfo"));
   exports.Set("searchTopK", Napi::Function::New(env, SearchTopK, "searchTopK"));
   return exports;

@@ -22,8 +22,8 @@ PackedBatch packBatch(const PackedTexts& texts, int64_t vocabSize, int64_t maxPo
     const int64_t len = static_cast<int64_t>(cu[i + 1]) - cu[i];
     TORCH_CHECK(len >= 1, "text ", i, " is empty or cuSeqlens decreases (cuSeqlens[", i, "] = ", cu[i], ", cuSeqlens[",
                 i + 1, "] = ", cu[i + 1], ")");
-    TORCH_CHECK(len <= maxPositions, "text ", i, " has ", len, " tokens, more than max_position_embeddings ", maxPositions,
-                ": truncate it");
+    TORCH_CHECK(len <= maxPositions, "text ", i, " has ", len, " tokens, more than the ", maxPositions,
+                " the model's positions allow: truncate it");
     maxLen = std::max(maxLen, len);
   }
   // One host buffer: [ids (T) | positions (T) | segments (T) | cuSeqlens (B + 1)].

@@ -219,7 +219,7 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
       .rejects.toThrow('token id 5000 of text 0 (position 1) is outside the vocabulary [0, 1000)');
     await expect(enc.encode({ inputIds: Int32Array.from([1, 2]), cuSeqlens: Int32Array.from([0, 3]) }))
       .rejects.toThrow('cuSeqlens ends at 3 but inputIds holds 2 ids');
-    await expect(enc.encode(pack([Array(129).fill(1)]))).rejects.toThrow(/text 0 has 129 tokens, more than max_position_embeddings 128/);
+    await expect(enc.encode(pack([Array(129).fill(1)]))).rejects.toThrow(/text 0 has 129 tokens, more than the 128 the model's positions allow/);
     await expect(enc.trainStep({ texts: pack(syntheticTexts(9, 4, 8, 1000)), numColumns: 2, lossDivisor: 1, optimizerStep: false, learningRate: 0, maxGradNorm: 0 }))
       .rejects.toThrow('got 9 texts, not a multiple of numColumns = 2');
     await expect(enc.configureTraining({ ...spec, losses: [{ name: 'MatryoshkaLoss', loss: spec.losses[0], dims: [64], weights: [1] }] }))

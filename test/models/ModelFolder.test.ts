@@ -49,6 +49,18 @@ describe('readModelFolder', () => {
     expect([info.pooling, info.normalize, info.maxSeqLength, info.similarityFunction]).toEqual(['lasttoken', false, 512, 'dot']);
   });
 
+  test('every architecture of the engine is accepted, by model_type or by "architectures"; the text limit is the position table less its offset', () => {
+    const limit = (config: Record<string, unknown>) => readModelFolder(folder({ ...classic, 'config.json': config, 'sentence_bert_config.json': {} })).maxSeqLength;
+    expect(limit({ model_type: 'bert', max_position_embeddings: 512 })).toBe(512);
+    expect(limit({ model_type: 'roberta', max_position_embeddings: 514 })).toBe(512);
+    expect(limit({ model_type: 'xlm-roberta', max_position_embeddings: 514, pad_token_id: 1 })).toBe(512);
+    expect(limit({ architectures: ['XLMRobertaModel'], max_position_embeddings: 514 })).toBe(512);
+    expect(limit({ model_type: 'mpnet', max_position_embeddings: 514 })).toBe(512);
+    expect(limit({ architectures: ['MPNetForMaskedLM'] })).toBe(512);
+    expect(limit({ model_type: 'modernbert', max_position_embeddings: 8192 })).toBe(8192);
+    expect(limit({ architectures: ['ModernBertModel'] })).toBe(8192);
+  });
+
   test('a plain Hugging Face folder gets mean pooling', () => {
     const info = readModelFolder(folder({ 'config.json': BERT, 'model.safetensors': 'x', 'tokenizer.json': '{}' }));
     expect([info.pooling, info.normalize]).toEqual(['mean', false]);
@@ -62,7 +74,7 @@ describe('readModelFolder', () => {
     ['malformed config', { ...classic, 'config.json': '{"model_type": ' }, /config\.json is not valid JSON/],
     ['unsupported module', { ...classic, 'modules.json': [...classic['modules.json'], { idx: 3, name: '3', path: '3_Dense', type: 'sentence_transformers.models.Dense' }] }, /module type "sentence_transformers\.models\.Dense" is not supported/],
     ['two pooling modes', { ...classic, '1_Pooling/config.json': { pooling_mode_cls_token: true, pooling_mode_mean_tokens: true } }, /exactly one of cls, mean, max or lasttoken.*pooling_mode_cls_token, pooling_mode_mean_tokens/],
-    ['max_seq_length beyond the positions', { ...classic, 'sentence_bert_config.json': { max_seq_length: 1024 } }, /max_seq_length 1024 exceeds the model's max_position_embeddings 512/],
+    ['max_seq_length beyond the positions', { ...classic, 'sentence_bert_config.json': { max_seq_length: 1024 } }, /max_seq_length 1024 exceeds the 512 tokens the model's position table holds/],
   ])('%s', (_name, files, message) => {
     const present = Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined));
     expect(() => readModelFolder(folder(present))).toThrow(message as RegExp);
@@ -88,12 +100,16 @@ describe('readModelFolder', () => {
     check({ ...classic, 'config.json': { ...BERT, num_attention_heads: 0 } }, (d) => `${d}/config.json: "num_attention_heads" must be an integer >= 1, got 0`);
     check({ ...classic, 'config.json': { ...BERT, layer_norm_eps: null, hidden_dropout_prob: 'x' } }, (d) => `${d}/config.json: "hidden_dropout_prob" must be a number, got "x"`);
     check({ ...classic, 'config.json': { ...BERT, num_attention_heads: 5 } }, (d) => `${d}/config.json: "hidden_size" 32 is not a multiple of "num_attention_heads" 5`);
-    check({ ...classic, 'config.json': { model_type: 'roberta' } }, (d) => `${d}/config.json: "model_type" is "roberta"; embedforge supports BERT-family models`);
+    check({ ...classic, 'config.json': { model_type: 'gpt2' } }, (d) => `${d}/config.json: "model_type" is "gpt2"; embedforge supports BERT-family (model_type "bert"), RoBERTa (model_type "roberta"), XLM-RoBERTa (model_type "xlm-roberta"), MPNet (model_type "mpnet") and ModernBERT (model_type "modernbert")`);
+    check({ ...classic, 'config.json': { architectures: ['T5EncoderModel'] } }, (d) => `${d}/config.json: "architectures" names T5EncoderModel; embedforge supports BERT-family`);
+    // RoBERTa's table of 514 rows starts at pad_token_id + 1 = 2: 512 tokens fit, 513 do not.
+    check({ ...classic, 'config.json': { model_type: 'roberta', max_position_embeddings: 514 }, 'sentence_bert_config.json': { max_seq_length: 513 } },
+      (d) => `${d}/sentence_bert_config.json: max_seq_length 513 exceeds the 512 tokens the model's position table holds (${d}/config.json)`);
     check({ ...classic, 'config.json': { hidden_size: 32 } }, (d) => `${d}/config.json: neither "model_type" nor "architectures" is given`);
     check({ ...classic, 'config.json': [1] }, (d) => `${d}/config.json: expected a JSON object`);
     check({ ...classic, 'config.json': '{\n  "model_type": "bert",\n  "hidden_size": 32,,\n}' }, (d) => `model config: ${d}/config.json is not valid JSON (at line 3)`);
     check({ ...classic, 'sentence_bert_config.json': { max_seq_length: '256' } }, (d) => `${d}/sentence_bert_config.json: "max_seq_length" must be a positive integer, got "256"`);
-    check({ ...classic, 'sentence_bert_config.json': { max_seq_length: 1024 } }, (d) => `${d}/sentence_bert_config.json: max_seq_length 1024 exceeds the model's max_position_embeddings 512 (${d}/config.json)`);
+    check({ ...classic, 'sentence_bert_config.json': { max_seq_length: 1024 } }, (d) => `${d}/sentence_bert_config.json: max_seq_length 1024 exceeds the 512 tokens the model's position table holds (${d}/config.json)`);
     check({ ...classic, 'config.json': undefined }, (d) => `model folder ${d} has no config.json (the Transformer's Hugging Face config): ${d}/config.json does not exist`);
   });
 
