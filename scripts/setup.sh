@@ -10,6 +10,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund >&2
 fi
 VENV=$(bash scripts/setup-python.sh)
+# Real all-mpnet-base-v2 for the tests of tutorial 003 (optional: those tests skip, saying so, without it).
+bash scripts/setup-weights.sh >/dev/null || echo "setup: could not fetch all-mpnet-base-v2 (its tests will skip)" >&2
 if [ ! -f build/Release/embedforge.node ] || [ -n "$(find native CMakeLists.txt -newer build/Release/embedforge.node -print -quit)" ]; then
   echo "setup: building the native addon" >&2
   EMBEDFORGE_VENV="$VENV" bash scripts/build-native.sh >&2

@@ -59,11 +59,22 @@ export function describeIf(missing: string | null, name: string, fn: () => void)
   }
 }
 
+/** The real all-mpnet-base-v2 folder that scripts/setup-weights.sh unpacks outside the clone, or null. */
+export function realMpnetDir(): string | null {
+  try {
+    const dir = execFileSync('bash', [path.join(repoRoot, 'scripts', 'setup-weights.sh'), '--print-path'], { encoding: 'utf8' }).trim();
+    return fs.existsSync(path.join(dir, '.complete')) ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The first missing prerequisite among those asked for, as a sentence; null when all are present. */
-export function missing(needs: { addon?: boolean; python?: boolean; sharedData?: boolean; cuda?: boolean }): string | null {
+export function missing(needs: { addon?: boolean; python?: boolean; sharedData?: boolean; cuda?: boolean; realMpnet?: boolean }): string | null {
   if (needs.addon && !addonBuilt()) return 'the native addon is not built (npm run build:native)';
   if (needs.python && !venvPython()) return 'no Python reference virtualenv (bash scripts/setup-python.sh)';
   if (needs.sharedData && !sharedDataPresent()) return `no shared data at ${sharedData}`;
+  if (needs.realMpnet && !realMpnetDir()) return 'the real all-mpnet-base-v2 weights are not unpacked (bash scripts/setup-weights.sh)';
   if (needs.cuda) {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { loadAddon } = require('../../lib/binding/addon');
