@@ -1,8 +1,9 @@
 """sentence-transformers side of the interop and real-weights tests.
 
   make   --out DIR --tokenizer DIR --pooling cls|mean|max|lasttoken [--normalize] [--hidden 64 --layers 2
-         --heads 4 --intermediate 128 --max-seq-length 128 --seed 0 --dropout P]
-         A randomly initialised BERT of the given shape with a real tokenizer, saved by sentence-transformers.
+         --heads 4 --intermediate 128 --max-seq-length 128 --seed 0 --dropout P --arch bert|roberta|xlm-roberta|mpnet|modernbert]
+         A randomly initialised model of the architecture (default BERT) and shape with a real tokenizer, saved by
+         sentence-transformers.
          --dropout sets hidden and attention dropout (default: BertConfig's 0.1); 0 makes training deterministic.
   evaluate --model DIR --pairs FILE.jsonl [--limit N] [--device cpu|cuda]
          InformationRetrievalEvaluator on (anchor, positive) rows: queries = anchors, corpus = positives,
@@ -17,17 +18,39 @@ import numpy as np
 import torch
 
 
+def hf_model(arch: str, a, vocab_size: int, pad_token_id: int):
+    """A randomly initialised transformers model of the architecture (seeded by the caller)."""
+    import transformers as tf
+    shape = dict(hidden_size=a.hidden, num_hidden_layers=a.layers, num_attention_heads=a.heads, intermediate_size=a.intermediate)
+    if arch == "bert":
+        dropout = {} if a.dropout is None else {"hidden_dropout_prob": a.dropout, "attention_probs_dropout_prob": a.dropout}
+        return tf.BertModel(tf.BertConfig(vocab_size=vocab_size, max_position_embeddings=512, **shape, **dropout))
+    if arch in ("roberta", "xlm-roberta", "mpnet"):
+        # Positions start at pad_token_id + 1, so the table holds two rows more than the 512 positions.
+        dropout = {} if a.dropout is None else {"hidden_dropout_prob": a.dropout, "attention_probs_dropout_prob": a.dropout}
+        config_class, model_class = {"roberta": (tf.RobertaConfig, tf.RobertaModel), "xlm-roberta": (tf.XLMRobertaConfig, tf.XLMRobertaModel),
+                                     "mpnet": (tf.MPNetConfig, tf.MPNetModel)}[arch]
+        return model_class(config_class(vocab_size=vocab_size, max_position_embeddings=pad_token_id + 1 + 512, pad_token_id=pad_token_id,
+                                        **shape, **dropout))
+    if arch == "modernbert":
+        dropout = {} if a.dropout is None else {"attention_dropout": a.dropout, "mlp_dropout": a.dropout, "embedding_dropout": a.dropout}
+        # A small local window and alternating layers, so that the sliding window matters on short texts.
+        return tf.ModernBertModel(tf.ModernBertConfig(vocab_size=vocab_size, max_position_embeddings=512, pad_token_id=pad_token_id,
+                                                      local_attention=16, global_attn_every_n_layers=2, **shape, **dropout))
+    sys.exit(f"make: unknown --arch {arch}")
+
+
 def make(a):
-    from transformers import BertConfig, BertModel, AutoTokenizer
+    from transformers import AutoTokenizer
     from sentence_transformers import SentenceTransformer, models
     torch.manual_seed(a.seed)
     hf_dir = a.out + ".hf"
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    dropout = {} if a.dropout is None else {"hidden_dropout_prob": a.dropout, "attention_probs_dropout_prob": a.dropout}
-    cfg = BertConfig(vocab_size=30522, hidden_size=a.hidden, num_hidden_layers=a.layers, num_attention_heads=a.heads,
-                     intermediate_size=a.intermediate, max_position_embeddings=512, **dropout)
-    BertModel(cfg).save_pretrained(hf_dir)
-    AutoTokenizer.from_pretrained(a.tokenizer).save_pretrained(hf_dir)
+    tokenizer = AutoTokenizer.from_pretrained(a.tokenizer)
+    # BERT keeps its classic vocabulary size; the others take the tokenizer's (and its pad id, for their positions).
+    vocab_size = 30522 if a.arch == "bert" else len(tokenizer)
+    hf_model(a.arch, a, vocab_size, tokenizer.pad_token_id).save_pretrained(hf_dir)
+    tokenizer.save_pretrained(hf_dir)
     tr = models.Transformer(hf_dir, max_seq_length=a.max_seq_length)
     mods = [tr, models.Pooling(a.hidden, a.pooling)]
     if a.normalize:
@@ -72,6 +95,7 @@ m.add_argument("--hidden", type=int, default=64); m.add_argument("--layers", typ
 m.add_argument("--heads", type=int, default=4); m.add_argument("--intermediate", type=int, default=128)
 m.add_argument("--max-seq-length", type=int, default=128); m.add_argument("--seed", type=int, default=0)
 m.add_argument("--dropout", type=float)
+m.add_argument("--arch", default="bert", choices=["bert", "roberta", "xlm-roberta", "mpnet", "modernbert"])
 e = sub.add_parser("encode")
 e.add_argument("--model", action="append", required=True); e.add_argument("--texts", required=True)
 e.add_argument("--out", action="append", required=True)

@@ -1,6 +1,6 @@
 /**
- * A tiny BERT folder made by sentence-transformers itself (scripts/reference/st_models.py): the real
- * all-MiniLM-L6-v2 tokenizer, mean pooling + Normalize, hidden 64, 2 layers, dropout 0 (so that trajectories
+ * A tiny BERT (or RoBERTa, XLM-RoBERTa, MPNet, ModernBERT) folder made by sentence-transformers itself
+ * (scripts/reference/st_models.py): the real all-MiniLM-L6-v2 tokenizer, mean pooling + Normalize, hidden 64, 2 layers, dropout 0 (so that trajectories
  * can be compared step by step). Made once and cached in test/.cache, keyed by the script and its arguments.
  */
 import { createHash } from 'crypto';
@@ -8,8 +8,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { cacheDir, repoRoot, runPython, sharedData } from './requirements';
 
-export function tinyStModel(): string {
-  const args = ['make', '--tokenizer', path.join(sharedData, 'models', 'all-MiniLM-L6-v2'), '--pooling', 'mean', '--normalize',
+export type Arch = 'bert' | 'roberta' | 'xlm-roberta' | 'mpnet' | 'modernbert';
+
+/** The tiny model of an architecture (default BERT); the others are made by transformers' own classes, same shape. */
+export function tinyStModel(arch: Arch = 'bert'): string {
+  const args = ['make', ...(arch === 'bert' ? [] : ['--arch', arch]), '--tokenizer', path.join(sharedData, 'models', 'all-MiniLM-L6-v2'), '--pooling', 'mean', '--normalize',
     '--hidden', '64', '--layers', '2', '--heads', '4', '--intermediate', '128', '--max-seq-length', '64', '--dropout', '0', '--seed', '0'];
   const script = fs.readFileSync(path.join(repoRoot, 'scripts', 'reference', 'st_models.py'), 'utf8');
   const key = [script, ...args].reduce((h, p) => h.update(p).update('\0'), createHash('sha256')).digest('hex').slice(0, 16);
