@@ -6,6 +6,8 @@
 #include "BertConfig.h"
 #include "BertEncoder.h"
 #include "Json.h"
+#include "ModernBertConfig.h"
+#include "ModernBertEncoder.h"
 
 namespace embedforge {
 
@@ -26,10 +28,15 @@ std::unique_ptr<Encoder> createRoberta(const std::string& configJson, at::Device
   return std::make_unique<BertEncoder>(BertConfig::robertaFromJson(configJson), device);
 }
 
+std::unique_ptr<Encoder> createModernBert(const std::string& configJson, at::Device device) {
+  return std::make_unique<ModernBertEncoder>(ModernBertConfig::fromJson(configJson), device);
+}
+
 const std::vector<Architecture> kArchitectures = {
     {"bert", "BERT-family", "Bert", createBert},
     {"roberta", "RoBERTa", "Roberta", createRoberta},
     {"xlm-roberta", "XLM-RoBERTa", "XLMRoberta", createRoberta},
+    {"modernbert", "ModernBERT", "ModernBert", createModernBert},
 };
 
 std::string supportedList() {
