@@ -8,6 +8,7 @@
 #include "Json.h"
 #include "ModernBertConfig.h"
 #include "ModernBertEncoder.h"
+#include "MPNetEncoder.h"
 
 namespace embedforge {
 
@@ -37,6 +38,9 @@ const std::vector<Architecture> kArchitectures = {
     {"roberta", "RoBERTa", "Roberta", createRoberta},
     {"xlm-roberta", "XLM-RoBERTa", "XLMRoberta", createRoberta},
     {"modernbert", "ModernBERT", "ModernBert", createModernBert},
+    {"mpnet", "MPNet", "MPNet", [](const std::string& json, at::Device device) -> std::unique_ptr<Encoder> {
+       return std::make_unique<MPNetEncoder>(MPNetConfig::fromJson(json), device);
+     }},
 };
 
 std::string supportedList() {

@@ -1,0 +1,79 @@
+// The MPNet encoder (model_type "mpnet", all-mpnet-base-v2), over Hugging Face weight names without the
+// "mpnet." prefix (load accepts it):
+//   embeddings.{word,position}_embeddings.weight (V, H), (P, H); embeddings.LayerNorm.{weight,bias}
+//   encoder.layer.N.attention.attn.{q,k,v,o}.{weight,bias} (H, H), (H)
+//   encoder.layer.N.attention.LayerNorm.*, encoder.layer.N.intermediate.dense.* (I, H),
+//   encoder.layer.N.output.dense.* (H, I), encoder.layer.N.output.LayerNorm.*
+//   encoder.relative_attention_bias.weight (num_buckets, heads), shared by all layers.
+// Per token at position p (0-based within its text), x = LN(word[id] + pos[p + 2]) (padding_idx 1, no token
+// types); per layer x = LN(x + o(attn(x))), x = LN(x + W2 act(W1 x)), where attn adds to every score of
+// query i and key j the bias row bucket(j - i) of its head:
+//   n = i - j; bucket = 16 * (n < 0) + (|n| < 8 ? |n| : min(15, 8 + trunc(log(|n| / 8) / log(16) * 8)))
+// with the logarithm in fp32 by the same ops as transformers, so that truncation agrees where the value
+// lands on an integer (|n| = 16, 32, 64). Layer states stay packed (T, H); only attention pads
+// (BiasedAttention.h). Parameters are fp32 master tensors with requires_grad; tensors of the file the
+// encoder does not use (pooler.*, lm_head.*) are kept in extras and written back on save.
+#pragma once
+#include <ATen/ATen.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "Encoder.h"
+#include "MPNetConfig.h"
+#include "PackedBatch.h"
+#include "Safetensors.h"
+
+namespace embedforge {
+
+class MPNetEncoder : public Encoder {
+ public:
+  MPNetEncoder(MPNetConfig config, at::Device device);
+
+  const MPNetConfig& config() const { return config_; }
+  EncoderConfig encoderConfig() const override;
+  const at::Device& device() const override { return device_; }
+  const std::vector<std::pair<std::string, at::Tensor>>& parameters() const override { return params_; }
+  std::vector<std::string> parameterNames() const override;
+  /** Tensors of the loaded file the encoder does not use (names without "mpnet."). */
+  const TensorMap& extras() const { return extras_; }
+  /** As the HF Trainer decides: not biases (relative_attention_bias included: its name holds "bias"), not LayerNorms. */
+  bool decays(const std::string& name) const override;
+
+  /** Loads safetensors (optional "mpnet." prefix); checks presence, shape and finiteness of every parameter
+   *  before replacing any. */
+  void load(const std::string& path) override;
+  void save(const std::string& path) const override;
+  /** transformers' init: normal(0, initializer_range) for linear and embedding weights (the relative bias
+   *  table too), zero biases, LayerNorm 1/0, row padding_idx = 1 of the word and position tables zero. */
+  void init(uint64_t seed) override;
+
+  at::Tensor forward(const PackedBatch& batch, bool training, std::vector<at::Tensor>* hiddenStates = nullptr) const override;
+  std::unique_ptr<Encoder> createLike() const override;
+
+  /** The bucket of each relative position j - i = r, for r in [-(maxTextLength - 1), maxTextLength - 1]
+   *  at index r + maxTextLength - 1 (int64, on the CPU). */
+  static at::Tensor relativePositionBuckets(int64_t maxTextLength);
+
+ private:
+  struct Layer {
+    at::Tensor qW, qB, kW, kB, vW, vB, oW, oB, attnLnW, attnLnB, iW, iB, outW, outB, outLnW, outLnB;
+  };
+  at::Tensor& param(const std::string& name);
+  void bindParameters();
+  std::vector<std::pair<std::string, std::vector<int64_t>>> expectedShapes() const;
+  /** (heads, L, L) score bias for texts padded to L tokens. */
+  at::Tensor positionBias(int64_t length) const;
+
+  MPNetConfig config_;
+  at::Device device_;
+  std::vector<std::pair<std::string, at::Tensor>> params_;
+  TensorMap extras_;
+  at::Tensor wordEmb_, posEmb_, embLnW_, embLnB_, relBias_;
+  at::Tensor bucketOfRelative_;  // relativePositionBuckets(maxTextLength) on the device
+  std::vector<Layer> layers_;
+};
+
+}  // namespace embedforge

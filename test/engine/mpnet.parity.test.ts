@@ -1,0 +1,144 @@
+/**
+ * MPNet (model_type "mpnet", the architecture of all-mpnet-base-v2) in the engine against transformers' MPNetModel +
+ * sentence-transformers (scripts/reference/mpnet_reference.py): tiny random models at two shapes, every parameter
+ * drawn far from its init and the relative-position bucket table at std 1, so that a wrong position row (positions
+ * start at padding_idx + 1 = 2), bucket or weight name shows; texts up to 140 / 144 tokens, so that relative distances
+ * reach every bucket, past max_distance 128. One case loads an MPNetForMaskedLM file, whose encoder tensors carry the
+ * "mpnet." prefix beside lm_head.*. Checked: mean-pooled embeddings, the too-long text error, the loss and every
+ * parameter gradient of MultipleNegativesRankingLoss at the first step (dropout 0), a save / load round trip that keeps
+ * every tensor (lm_head.* and pooler.* too), and the TSDAE decoder's refusal. fp32 on the CPU; the figures are printed.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { loadAddon } from '../../lib/binding/addon';
+import type { NativeEncoder } from '../../lib/binding/AddonTypes';
+import { describeIf, missing, runPython, tmpDir } from '../helpers/requirements';
+import { maxAbsDiff, pack, relativeError } from './fixtures';
+import { readSafetensors } from './safetensors';
+
+interface CaseData { ids: number[][]; longest: number; hidden: number; columns: number[][][]; lossValue: number }
+
+/** The key bias adds the same score to every key of a query (the relative bias does not change that), which softmax
+ *  ignores: its gradient is analytically zero and what both sides compute for it is rounding noise. */
+const analyticallyZeroGradient = (name: string) => name.endsWith('attention.attn.k.bias');
+const norm = (a: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, x) => s + x * x, 0));
+
+describeIf(missing({ addon: true, python: true }), 'MPNet parity with transformers + sentence-transformers (fp32, CPU)', () => {
+  let dir: string;
+  let cases: string[];
+  const caseData = (name: string): CaseData => JSON.parse(fs.readFileSync(path.join(dir, name, 'ids.json'), 'utf8'));
+  const configOf = (name: string) => fs.readFileSync(path.join(dir, name, 'model', 'config.json'), 'utf8');
+  const weightsOf = (name: string) => path.join(dir, name, 'model', 'model.safetensors');
+  async function encoder(name: string): Promise<NativeEncoder> {
+    const enc = await loadAddon().NativeEncoder.create({ configJson: configOf(name), pooling: 'mean', normalize: false, device: 'cpu' });
+    await enc.loadWeights(weightsOf(name));
+    return enc;
+  }
+
+  beforeAll(() => {
+    dir = tmpDir('mpnet-parity');
+    cases = JSON.parse(runPython('mpnet_reference.py', ['--out', dir]).trim().split('\n').pop()!);
+  });
+
+  test('mean-pooled embeddings match at two shapes, with and without the "mpnet." prefix; one token too many is refused', async () => {
+    const report: string[] = [];
+    expect(cases).toEqual(['mpnet-small', 'mpnet-wider', 'mpnet-small-mlm']);
+    for (const name of cases) {
+      const { ids, longest, hidden } = caseData(name);
+      const enc = await encoder(name);
+      const got = await enc.encode(pack(ids));
+      const want = readSafetensors(path.join(dir, name, 'embeddings.safetensors')).mean.data as Float32Array;
+      expect(got.length).toBe(want.length);
+      let minCos = 1;
+      for (let r = 0; r < ids.length; r++) {
+        const a = got.subarray(r * hidden, (r + 1) * hidden);
+        const b = want.subarray(r * hidden, (r + 1) * hidden);
+        let dot = 0, na = 0, nb = 0;
+        for (let i = 0; i < hidden; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+        minCos = Math.min(minCos, dot / Math.sqrt(na * nb));
+      }
+      report.push(`${name}: min row cosine ${minCos.toFixed(9)}, max abs diff ${maxAbsDiff(got, want).toExponential(2)} (${ids.length} texts up to ${longest} tokens)`);
+      expect(minCos).toBeGreaterThanOrEqual(0.99999);
+      expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
+      // The position table holds padding_idx + 1 = 2 rows before the first text position: one token more does not fit.
+      await expect(enc.encode(pack([Array(longest + 1).fill(5)]))).rejects.toThrow(`text 0 has ${longest + 1} tokens`);
+      await enc.dispose();
+    }
+    console.log(`MPNet embeddings vs transformers + sentence-transformers Pooling:\n  ${report.join('\n  ')}`);
+  });
+
+  test('MultipleNegativesRankingLoss: the loss and every parameter gradient at the first step match', async () => {
+    const report: string[] = [];
+    for (const name of cases) {
+      const { columns, lossValue } = caseData(name);
+      const enc = await encoder(name);
+      await enc.configureTraining({
+        losses: [{ name: 'MultipleNegativesRankingLoss', scale: 20, similarity: 'cosine' }],
+        optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false,
+      });
+      const { loss, gradients } = await enc.lossAndGradients({ texts: pack(columns.flat()), numColumns: 2 });
+      const expected = readSafetensors(path.join(dir, name, 'grads.safetensors'));
+      expect(Object.keys(gradients).sort()).toEqual(Object.keys(expected).sort());
+      expect(enc.parameterNames().sort()).toEqual(Object.keys(expected).sort());
+      const lossErr = Math.abs(loss - lossValue) / Math.abs(lossValue);
+      let worst = 0, worstName = '';
+      const total = norm(Object.values(gradients).flatMap((g) => Array.from(g)));
+      for (const param of enc.parameterNames()) {
+        if (analyticallyZeroGradient(param)) {
+          expect([param, norm(gradients[param]) / total <= 1e-7]).toEqual([param, true]);
+          expect([param, norm(expected[param].data as Float32Array) / total <= 1e-7]).toEqual([param, true]);
+          continue;
+        }
+        const err = relativeError(gradients[param], expected[param].data as Float32Array);
+        if (!(err <= worst)) { worst = err; worstName = param; }
+        expect([param, err <= 1e-4]).toEqual([param, true]);
+      }
+      const bias = 'encoder.relative_attention_bias.weight';
+      report.push(`${name}: loss ${loss.toFixed(7)} vs ${lossValue.toFixed(7)} (rel ${lossErr.toExponential(2)}), worst grad rel err ` +
+        `${worst.toExponential(2)} (${worstName}), ${bias} rel err ${relativeError(gradients[bias], expected[bias].data as Float32Array).toExponential(2)}`);
+      expect(lossErr).toBeLessThanOrEqual(1e-4);
+      await enc.dispose();
+    }
+    console.log(`MPNet MultipleNegativesRankingLoss vs sentence-transformers:\n  ${report.join('\n  ')}`);
+  });
+
+  test('save then load keeps every tensor, lm_head.* and pooler.* included', async () => {
+    const out = tmpDir('mpnet-roundtrip');
+    for (const name of ['mpnet-small', 'mpnet-small-mlm']) {
+      const original = readSafetensors(weightsOf(name));
+      const enc = await encoder(name);
+      const first = path.join(out, `${name}-1.safetensors`);
+      await enc.saveWeights(first);
+      const saved = readSafetensors(first);
+      // Every tensor of the file comes back under its name without the "mpnet." prefix, bit for bit; nothing else.
+      const unprefixed = Object.fromEntries(Object.entries(original).map(([k, t]) => [k.replace(/^mpnet\./, ''), t]));
+      expect(Object.keys(saved).sort()).toEqual(Object.keys(unprefixed).sort());
+      expect(Object.keys(saved).some((k) => k.startsWith(name.endsWith('mlm') ? 'lm_head.' : 'pooler.'))).toBe(true);
+      for (const [k, t] of Object.entries(unprefixed)) {
+        expect([k, saved[k].shape]).toEqual([k, t.shape]);
+        expect([k, Buffer.from((saved[k].data as Float32Array).buffer).equals(Buffer.from((t.data as Float32Array).buffer))]).toEqual([k, true]);
+      }
+      // The saved file loads into a fresh encoder, which writes the same bytes and embeds as the first.
+      const again = await loadAddon().NativeEncoder.create({ configJson: configOf(name), pooling: 'mean', normalize: false, device: 'cpu' });
+      await again.loadWeights(first);
+      const second = path.join(out, `${name}-2.safetensors`);
+      await again.saveWeights(second);
+      expect(fs.readFileSync(second).equals(fs.readFileSync(first))).toBe(true);
+      const texts = pack(caseData(name).ids);
+      expect(Array.from(await again.encode(texts))).toEqual(Array.from(await enc.encode(texts)));
+      await enc.dispose();
+      await again.dispose();
+    }
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  test('DenoisingAutoEncoderLoss, whose decoder is tied to BERT weights, refuses an MPNet encoder by name', async () => {
+    const enc = await loadAddon().NativeEncoder.create({ configJson: configOf('mpnet-small'), pooling: 'cls', normalize: false, device: 'cpu' });
+    await expect(enc.configureTraining({
+      losses: [{ name: 'DenoisingAutoEncoderLoss', tieEncoderDecoder: true }],
+      optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false,
+    })).rejects.toThrow('model_type "mpnet" is not supported (only "bert")');
+    await enc.dispose();
+  });
+});
