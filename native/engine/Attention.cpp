@@ -38,6 +38,7 @@ at::Tensor flashAttention(const at::Tensor& q, const at::Tensor& k, const at::Te
 // (B, 1, Lmax, Lmax) bool: key j is real and |i - j| <= w. A padding query row (i >= the text's length) keeps
 // every real key: with the band alone it could see none, and SDPA turns a row with no key into NaN, which its
 // backward would carry into the real keys' gradients; those rows are dropped after attention anyway.
+// B * Lmax^2 bools, a fraction of the (B, heads, Lmax, Lmax) scores the padded path computes anyway.
 at::Tensor bandMask(const PackedBatch& batch, int64_t window) {
   const at::Tensor pos = at::arange(batch.maxLength, batch.keyMask.options().dtype(at::kLong));
   const at::Tensor band = (pos.view({-1, 1}) - pos.view({1, -1})).abs() <= window;  // (Lmax, Lmax)
