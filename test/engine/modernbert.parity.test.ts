@@ -129,6 +129,25 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'ModernBERT
     console.log(`ModernBERT MNRL loss and gradients vs sentence-transformers:\n  ${report.join('\n  ')}`);
   });
 
+  test('dropout (embedding_dropout, attention_dropout, mlp_dropout) acts in training only', async () => {
+    const name = 'mlm-96x4-biases';
+    const { ids, columns, lossValue } = caseData(name);
+    const config = { ...JSON.parse(configOf(name)), embedding_dropout: 0.1, attention_dropout: 0.1, mlp_dropout: 0.1 };
+    const enc = await loadAddon().NativeEncoder.create({ configJson: JSON.stringify(config), pooling: 'mean', normalize: false, device: 'cpu' });
+    await enc.loadWeights(weightsOf(name));
+    const want = readSafetensors(path.join(dir, name, 'embeddings.safetensors')).mean.data as Float32Array;
+    expect(maxAbsDiff(await enc.encode(pack(ids)), want)).toBeLessThan(1e-4);  // eval: no dropout
+    await enc.configureTraining({
+      losses: [{ name: 'MultipleNegativesRankingLoss', scale: 20, similarity: 'cosine' }],
+      optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false,
+    });
+    const losses = [];
+    for (let i = 0; i < 2; i++) losses.push((await enc.lossAndGradients({ texts: pack(columns.flat()), numColumns: 2 })).loss);
+    losses.forEach((l) => expect(Number.isFinite(l) && Math.abs(l - lossValue) > 1e-6).toBe(true));
+    expect(losses[0]).not.toBe(losses[1]);
+    await enc.dispose();
+  });
+
   test('save then load keeps every tensor (the MLM head\'s too) and the embeddings', async () => {
     const out = tmpDir('modernbert-roundtrip');
     for (const name of cases) {
