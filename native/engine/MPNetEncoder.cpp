@@ -211,12 +211,12 @@ at::Tensor MPNetEncoder::forward(const PackedBatch& batch, bool training, std::v
   x = at::layer_norm(x, {config_.hiddenSize}, embLnW_, embLnB_, config_.layerNormEps);
   x = at::dropout(x, pHidden, training);  // (T, H) from here on
   if (hiddenStates) hiddenStates->assign(1, x);
-  // One bias for all layers, as transformers computes it once per forward.
-  const at::Tensor bias = positionBias(batch.maxLength);
+  // One bias for all layers, as transformers computes it once per forward; with the key padding folded in.
+  const at::Tensor mask = biasedAttentionMask(positionBias(batch.maxLength), batch);
   auto heads3d = [&](const at::Tensor& y) { return y.view({t, heads, headDim}); };
   for (const Layer& w : layers_) {
     at::Tensor ctx = biasedSelfAttention(heads3d(at::linear(x, w.qW, w.qB)), heads3d(at::linear(x, w.kW, w.kB)),
-                                         heads3d(at::linear(x, w.vW, w.vB)), bias, batch, config_.attentionProbsDropoutProb, training);
+                                         heads3d(at::linear(x, w.vW, w.vB)), mask, batch, config_.attentionProbsDropoutProb, training);
     at::Tensor a = at::dropout(at::linear(ctx, w.oW, w.oB), pHidden, training);
     x = at::layer_norm(a + x, {config_.hiddenSize}, w.attnLnW, w.attnLnB, config_.layerNormEps);
     at::Tensor h = activation(at::linear(x, w.iW, w.iB), config_.hiddenAct);

@@ -133,6 +133,62 @@ describeIf(missing({ addon: true, python: true }), 'MPNet parity with transforme
     fs.rmSync(out, { recursive: true, force: true });
   });
 
+  test('config.json: chosen by model_type or an MPNet architectures entry; unsupported options refused by name', async () => {
+    const base = JSON.parse(configOf('mpnet-small')) as Record<string, unknown>;
+    const create = (patch: Record<string, unknown>) => loadAddon().NativeEncoder.create({
+      configJson: JSON.stringify({ ...base, ...patch }), pooling: 'mean', normalize: false, device: 'cpu' });
+    // Without model_type, architectures[0] = "MPNetForMaskedLM" picks MPNet: the parameters are MPNet's.
+    const byArchitecture = await create({ model_type: null, architectures: ['MPNetForMaskedLM'] });
+    expect(byArchitecture.parameterNames()).toContain('encoder.relative_attention_bias.weight');
+    await byArchitecture.dispose();
+    await expect(create({ hidden_act: 'swish' })).rejects.toThrow('config.json: unsupported hidden_act "swish"');
+    await expect(create({ relative_attention_num_buckets: 16 })).rejects.toThrow('config.json: relative_attention_num_buckets = 16 is not supported');
+    await expect(create({ num_attention_heads: 5 })).rejects.toThrow('config.json: hidden_size 64 is not a multiple of num_attention_heads 5');
+    await expect(create({ max_position_embeddings: 2 })).rejects.toThrow('config.json: max_position_embeddings = 2 must be >= 3');
+    await expect(create({ hidden_dropout_prob: 1 })).rejects.toThrow('config.json: hidden_dropout_prob = 1 must be in [0, 1)');
+  });
+
+  test('initWeights draws transformers\' MPNet init: normal(0, initializer_range), zero biases, LayerNorm 1 / 0, padding row 1 zero, seeded', async () => {
+    const out = tmpDir('mpnet-init');
+    const config = { ...JSON.parse(configOf('mpnet-wider')), initializer_range: 0.05 };
+    const draw = async (seed: number, file: string) => {
+      const enc = await loadAddon().NativeEncoder.create({ configJson: JSON.stringify(config), pooling: 'mean', normalize: false, device: 'cpu' });
+      await enc.initWeights(seed);
+      await enc.saveWeights(path.join(out, file));
+      await enc.dispose();
+      return readSafetensors(path.join(out, file));
+    };
+    const w = await draw(3, 'a.safetensors');
+    const hidden = config.hidden_size as number;
+    for (const [name, t] of Object.entries(w)) {
+      const data = t.data as Float32Array;
+      if (name.includes('LayerNorm')) {
+        expect([name, data.every((x) => x === (name.endsWith('.weight') ? 1 : 0))]).toEqual([name, true]);
+      } else if (name.endsWith('.bias')) {
+        expect([name, data.every((x) => x === 0)]).toEqual([name, true]);
+      } else {
+        let values = Array.from(data);
+        if (name === 'embeddings.word_embeddings.weight' || name === 'embeddings.position_embeddings.weight') {
+          // transformers' MPNetEmbeddings: padding_idx 1 in both tables, its row zeroed by the init.
+          expect([name, values.slice(hidden, 2 * hidden).every((x) => x === 0)]).toEqual([name, true]);
+          values = values.slice(0, hidden).concat(values.slice(2 * hidden));
+        }
+        const mean = values.reduce((s, x) => s + x, 0) / values.length;
+        const std = Math.sqrt(values.reduce((s, x) => s + (x - mean) ** 2, 0) / values.length);
+        // Standard error of a std over n normal draws is std / sqrt(2n); the bucket table (32 x 6) is the smallest.
+        const tolerance = 5 * 0.05 / Math.sqrt(2 * values.length);
+        expect([name, Math.abs(std - 0.05) <= tolerance, Math.abs(mean) <= 5 * 0.05 / Math.sqrt(values.length)]).toEqual([name, true, true]);
+      }
+    }
+    expect(Object.keys(w)).toContain('encoder.relative_attention_bias.weight');
+    const again = await draw(3, 'b.safetensors');
+    expect(fs.readFileSync(path.join(out, 'b.safetensors')).equals(fs.readFileSync(path.join(out, 'a.safetensors')))).toBe(true);
+    const other = await draw(4, 'c.safetensors');
+    expect(Array.from(other['encoder.layer.0.attention.attn.q.weight'].data as Float32Array))
+      .not.toEqual(Array.from(again['encoder.layer.0.attention.attn.q.weight'].data as Float32Array));
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+
   test('DenoisingAutoEncoderLoss, whose decoder is tied to BERT weights, refuses an MPNet encoder by name', async () => {
     const enc = await loadAddon().NativeEncoder.create({ configJson: configOf('mpnet-small'), pooling: 'cls', normalize: false, device: 'cpu' });
     await expect(enc.configureTraining({
