@@ -5,7 +5,8 @@
 // padded (B, heads, Lmax, headDim) layout and run through at::scaled_dot_product_attention with the bias
 // and the key-padding mask (-inf on padded keys) folded into one additive float mask (B, heads, Lmax,
 // Lmax). SDPA then picks the fastest kernel that takes such a mask: the memory-efficient kernel on CUDA
-// (fp32 or autocast half, with a gradient for the mask, hence for the bias), the math kernel on the CPU.
+// (fp32 or autocast half, with a gradient for the mask, hence for the bias); on the CPU its flash kernel
+// when encoding and the math kernel when training (the mask needs a gradient, which the CPU flash lacks).
 // The mask is built once per forward and shared by all layers, so autograd keeps one copy, not one per
 // layer. varlenSelfAttention (Attention.h), BERT's path, is untouched.
 #pragma once
