@@ -34,6 +34,8 @@ at::Tensor biasedSelfAttention(const at::Tensor& q, const at::Tensor& k, const a
   TORCH_CHECK(mask.dim() == 4 && mask.size(0) == batch.batchSize && mask.size(1) == heads && mask.size(2) == l && mask.size(3) == l,
               "attention: mask must be (B, heads, Lmax, Lmax) = (", batch.batchSize, ", ", heads, ", ", l, ", ", l, "), got ", mask.sizes());
   auto pad = [&](const at::Tensor& x) { return padTokens(x, batch, 0.0).transpose(1, 2); };  // (B, heads, Lmax, headDim)
+  // In training q, k, v require a gradient whenever the mask does (all come from trained parameters), which
+  // keeps clear of pytorch/pytorch#148476 (the CUDA memory-efficient backward faulting when only the mask does).
   at::Tensor ctx = at::scaled_dot_product_attention(pad(q), pad(k), pad(v), mask, training ? dropoutP : 0.0, /*is_causal=*/false);
   return unpadTokens(ctx.transpose(1, 2), batch).reshape({t, heads * headDim});
 }
