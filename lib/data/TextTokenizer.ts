@@ -5,8 +5,12 @@
  * fast tokenizer's `truncation="longest_first"` does for one sequence: keep the first
  * maxSeqLength - (number of special tokens) content tokens, then add the special tokens.
  *
- * Where the JS library departs from the Rust `tokenizers` that Python uses, the text is adjusted first
- * (see `alignWithRust`); test/data/TextTokenizer.test.ts checks the ids against Python on real texts.
+ * transformers 5 rebuilds the pipeline of some tokenizer classes instead of running tokenizer.json as
+ * written (XLM-R, RoBERTa, MPNet, BERT): the same rebuild is applied first (transformersPipeline.ts).
+ * Where the JS library departs from the Rust `tokenizers` that Python uses, its parts are replaced by exact
+ * ones (Precompiled charsmap, Metaspace, WhitespaceSplit, Unigram per pre-token: transformersPipeline.ts) or
+ * the text is adjusted first (see `alignWithRust`); test/data/TextTokenizer.test.ts (BERT) and
+ * test/data/sentencepieceTokenizers.test.ts (XLM-R, RoBERTa, MPNet, ModernBERT) check the ids against Python.
  *
  * Every distinct text is tokenized once: results are cached and the cached array is returned (do not
  * modify it). encodeManyAsync tokenizes many texts on worker threads (tokenizeWorker.ts builds the same
@@ -17,6 +21,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { startWorker } from './startWorker';
+import { alignLibraryWithRust, asTransformersBuildsIt } from './transformersPipeline';
 import type { TokenizeReply } from './tokenizeWorker';
 
 export interface TextTokenizerOptions {
@@ -114,16 +119,19 @@ export class TextTokenizer {
     };
     // A malformed tokenizer.json fails in the library with a message naming the key but not the file.
     const structureError = (e: unknown) => new Error(`${settings.tokenizerJsonPath ?? `${source} (tokenizer.json)`}: not a tokenizer file embedforge can read: ${(e as Error).message}`);
-    const json: JsonObject = { ...tokenizerJson, truncation: null, padding: null };
+    let json: JsonObject = { ...tokenizerJson, truncation: null, padding: null };
     const sentinel = '\u0000sentinel\u0000';
     let layout: string[];
     try {
+      // transformers 5 rebuilds the pipeline of some tokenizer classes from tokenizer_config.json (transformersPipeline.ts).
+      json = asTransformersBuildsIt(json, tokenizerConfig);
       if (settings.doLowerCase && !hasLowercaseNormalizer(json.normalizer)) {
         // sentence-transformers prepends a Lowercase normalizer when do_lower_case is set and none is there.
         const inner = json.normalizer ? (json.normalizer.type === 'Sequence' ? json.normalizer.normalizers : [json.normalizer]) : [];
         json.normalizer = { type: 'Sequence', normalizers: [{ type: 'Lowercase' }, ...inner] };
       }
       this.tokenizer = new Tokenizer(json, tokenizerConfig);
+      alignLibraryWithRust(this.tokenizer, json, settings.tokenizerJsonPath ?? source);
       this.lowercases = normalizerLowercases(json.normalizer);
       this.handlesChineseChars = normalizerHandlesChineseChars(json.normalizer);
 
