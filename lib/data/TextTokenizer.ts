@@ -21,7 +21,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { startWorker } from './startWorker';
-import { alignLibraryWithRust, asTransformersBuildsIt } from './transformersPipeline';
+import { alignLibraryWithRust, asTransformersBuildsIt, tokenizerClassOf } from './transformersPipeline';
 import type { TokenizeReply } from './tokenizeWorker';
 
 export interface TextTokenizerOptions {
@@ -80,12 +80,15 @@ export class TextTokenizer {
       }
     };
     const tokenizerJson = read('tokenizer.json', true)!;
-    const tokenizerConfig = read('tokenizer_config.json', false) ?? {};
+    let tokenizerConfig = read('tokenizer_config.json', false) ?? {};
     const sbert = read('sentence_bert_config.json', false) ?? {};
+    const config = read('config.json', false) ?? {};
+    // The class AutoTokenizer picks decides whether transformers rebuilds the pipeline (transformersPipeline.ts).
+    const tokenizerClass = tokenizerClassOf(tokenizerConfig, config);
+    if (tokenizerClass !== undefined && tokenizerConfig.tokenizer_class === undefined) tokenizerConfig = { ...tokenizerConfig, tokenizer_class: tokenizerClass };
     let maxSeqLength: number | undefined = options.maxSeqLength ?? sbert.max_seq_length ?? undefined;
     if (maxSeqLength === undefined) {
       // As sentence-transformers without max_seq_length: the tokenizer's limit, capped by the position embeddings.
-      const config = read('config.json', false) ?? {};
       const limits = [tokenizerConfig.model_max_length, config.max_position_embeddings].filter((x) => Number.isInteger(x) && x > 0 && x < 1e9);
       if (limits.length === 0) throw new Error(`${folder}: no max_seq_length in sentence_bert_config.json and no model_max_length/max_position_embeddings to fall back on`);
       maxSeqLength = Math.min(...limits);

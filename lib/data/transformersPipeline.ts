@@ -23,9 +23,32 @@ interface JsonObject { [key: string]: any }
 
 const METASPACE = '\u2581';
 
-/** tokenizer.json as transformers 5.17 rebuilds it for the folder's tokenizer class (a copy; unchanged for other classes). */
+/** transformers 5.17's tokenizer classes with their own __init__ (which rebuild the pipeline), by the name a folder gives. */
+const REBUILT_CLASSES: Record<string, string> = {
+  XLMRobertaTokenizer: 'XLMRobertaTokenizer', RobertaTokenizer: 'RobertaTokenizer', MPNetTokenizer: 'MPNetTokenizer',
+  BertTokenizer: 'BertTokenizer', DistilBertTokenizer: 'BertTokenizer', MobileBertTokenizer: 'BertTokenizer', SqueezeBertTokenizer: 'BertTokenizer',
+};
+
+/** AutoTokenizer's class for a config.json model_type when no tokenizer_class is given (the types embedforge runs). */
+const CLASS_OF_MODEL_TYPE: Record<string, string> = {
+  bert: 'BertTokenizer', distilbert: 'BertTokenizer', electra: 'BertTokenizer', roberta: 'RobertaTokenizer',
+  'xlm-roberta': 'XLMRobertaTokenizer', mpnet: 'MPNetTokenizer',
+};
+
+/**
+ * The tokenizer class AutoTokenizer loads a folder with: tokenizer_config.json's tokenizer_class, else
+ * config.json's, else the one of config.json's model_type (ModernBERT has none: tokenizer.json as written).
+ */
+export function tokenizerClassOf(tokenizerConfig: JsonObject, config: JsonObject | null): string | undefined {
+  return tokenizerConfig.tokenizer_class ?? config?.tokenizer_class ?? CLASS_OF_MODEL_TYPE[config?.model_type];
+}
+
+/**
+ * tokenizer.json as transformers 5.17 rebuilds it for `config.tokenizer_class` (tokenizer_config.json, with
+ * the class tokenizerClassOf resolves); a copy, or `json` itself for classes that run it as written.
+ */
 export function asTransformersBuildsIt(json: JsonObject, config: JsonObject): JsonObject {
-  const cls = String(config.tokenizer_class ?? '').replace(/Fast$/, '');
+  const cls = REBUILT_CLASSES[String(config.tokenizer_class ?? '').replace(/Fast$/, '')];
   const token = (key: string, fallback: string): string => tokenContent(config[key]) ?? fallback;
   const idOf = (content: string): number => {
     const added = (json.added_tokens ?? []).find((t: JsonObject) => t.content === content);

@@ -14,7 +14,8 @@ tools and in the same shape as the published tokenizer.json files:
   modernbert  ByteLevel BPE trained by `tokenizers` in the GPT-NeoX/OLMo shape ModernBERT's tokenizer.json has
               (NFC normalizer, added tokens for runs of spaces, [CLS] $A [SEP] template), loaded as
               PreTrainedTokenizerFast (tokenizer_class of ModernBERT's tokenizer_config.json).
-Each folder also gets a tiny config.json, modules.json and sentence_bert_config.json (a sentence-transformers
+xlmr-no-class and xlmr-as-written are xlmr without tokenizer_class and with PreTrainedTokenizerFast (the
+pipeline as written). Each folder also gets a tiny config.json, modules.json and sentence_bert_config.json (a sentence-transformers
 folder). ids.json: {folder: {max_length: [[ids...], ...]}} from AutoTokenizer.from_pretrained(folder) called as
 sentence-transformers calls it (truncation="longest_first", max_length).
 """
@@ -220,6 +221,11 @@ def main() -> None:
     make_roberta(train, os.path.join(args.out, "roberta"), work)
     make_mpnet(os.path.join(args.out, "mpnet"))
     make_modernbert(train, os.path.join(args.out, "modernbert"))
+    # The same XLM-R files without a tokenizer_class (transformers picks the class from config.json's
+    # model_type), and with tokenizer_class PreTrainedTokenizerFast (transformers runs tokenizer.json as written).
+    for variant, tokenizer_class in [("xlmr-no-class", None), ("xlmr-as-written", "PreTrainedTokenizerFast")]:
+        shutil.copytree(os.path.join(args.out, "xlmr"), os.path.join(args.out, variant))
+        edit_tokenizer_config(os.path.join(args.out, variant), drop=["tokenizer_class"], tokenizer_class=tokenizer_class)
     shutil.rmtree(work)
 
     from transformers import AutoTokenizer
@@ -227,12 +233,14 @@ def main() -> None:
     with open(args.texts, encoding="utf-8") as f:
         texts = json.load(f)
     result = {}
-    for name in ["xlmr", "roberta", "mpnet", "modernbert"]:
+    for name in ["xlmr", "xlmr-no-class", "xlmr-as-written", "roberta", "mpnet", "modernbert"]:
         folder = os.path.join(args.out, name)
         with open(os.path.join(folder, "sentence_bert_config.json")) as f:
             own = json.load(f)["max_seq_length"]
         tokenizer = AutoTokenizer.from_pretrained(folder)
-        result[name] = {"class": type(tokenizer).__name__, "pad_token_id": tokenizer.pad_token_id, "ids": {}}
+        backend = tokenizer.backend_tokenizer
+        result[name] = {"class": type(tokenizer).__name__, "pad_token_id": tokenizer.pad_token_id, "ids": {},
+                        "pipeline": [str(backend.normalizer)[:60], str(backend.pre_tokenizer)[:120]]}
         for spec in args.max_lengths.split(","):
             length = own if spec == "own" else int(spec)
             # As sentence-transformers' Transformer module calls its tokenizer.

@@ -7,6 +7,8 @@
  *   roberta     ByteLevel BPE + RobertaProcessing
  *   mpnet       WordPiece with <s> </s> (all-mpnet-base-v2's layout)
  *   modernbert  ByteLevel BPE, NFC, added runs of spaces, [CLS] $A [SEP]
+ *   xlmr-no-class, xlmr-as-written: xlmr without tokenizer_class (AutoTokenizer takes config.json's model_type:
+ *               XLMRobertaTokenizer rebuilds the pipeline) and with PreTrainedTokenizerFast (tokenizer.json as written)
  * on real texts of the tutorials' data, hand-picked edge cases and every code point of the common blocks.
  * The folders and the reference ids are made once and cached under test/.cache, keyed by the script and the texts.
  */
@@ -16,7 +18,7 @@ import * as path from 'path';
 import { TextTokenizer } from '../../lib/data/TextTokenizer';
 import { cacheDir, describeIf, missing, repoRoot, runPython, sharedData, venvPython } from '../helpers/requirements';
 
-const TOKENIZERS = ['xlmr', 'roberta', 'mpnet', 'modernbert'] as const;
+const TOKENIZERS = ['xlmr', 'xlmr-no-class', 'xlmr-as-written', 'roberta', 'mpnet', 'modernbert'] as const;
 
 const EDGE_CASES = [
   '', ' ', '  ', '\n', '\t \r\n ', '\u00a0', 'a\u00a0b', '\u200b', 'a\u200bb', 'a\u200db', 'a\u200cb', '\ufeff', '\ufeffBOM start',
@@ -77,7 +79,7 @@ function codePointTexts(): string[] {
 
 interface Reference {
   folders: string;
-  tokenizers: Record<string, { class: string; pad_token_id: number; ids: Record<string, number[][]> }>;
+  tokenizers: Record<string, { class: string; pad_token_id: number; ids: Record<string, number[][]>; pipeline: string[] }>;
 }
 
 function reference(texts: string[]): Reference {
@@ -135,7 +137,7 @@ describeIf(missing({ python: true, sharedData: true }) ?? sentencepieceInstalled
             }
             if (ids[i].length === Number(length)) truncated++;
           }
-          process.stderr.write(`${name} (${expected.class}) max_seq_length ${length}: ${texts.length} texts (${real.length} real, `
+          process.stderr.write(`${name} (${expected.class}: ${expected.pipeline.join(', ').slice(0, 90)}) max_seq_length ${length}: ${texts.length} texts (${real.length} real, `
             + `${EDGE_CASES.length} edge cases), ${truncated} truncated, ${mismatches.length} mismatches, ${knownGaps.length} known Unicode-version gaps\n`);
           expect(mismatches.slice(0, 10)).toEqual([]);
           expect(truncated).toBeGreaterThanOrEqual(Number(length) === 32 ? 200 : 1);
