@@ -57,6 +57,9 @@ export class SentenceTransformer implements EmbeddingModel {
     readonly similarityFnName: SimilarityFunction,
     private readonly tokenizerDir: string,
     private readonly extraConfig: Record<string, unknown>,
+    /** config.json as read, written back byte for byte: JSON.stringify turns 2.0 into 2, which transformers'
+     *  typed configs refuse for float fields (ModernBERT's initializer_cutoff_factor). */
+    private readonly configText: string,
   ) {}
 
   /** Loads a sentence-transformers (or plain Hugging Face BERT) folder. */
@@ -74,7 +77,7 @@ export class SentenceTransformer implements EmbeddingModel {
     }
     const tokenizer = TextTokenizer.fromFolder(info.transformerDir, { maxSeqLength: info.maxSeqLength, doLowerCase: info.doLowerCase });
     const model = new SentenceTransformer(native, tokenizer, device, info.config, info.pooling, info.normalize,
-      info.maxSeqLength, info.doLowerCase, info.similarityFunction, info.transformerDir, info.sentenceTransformersConfig);
+      info.maxSeqLength, info.doLowerCase, info.similarityFunction, info.transformerDir, info.sentenceTransformersConfig, info.configJson);
     model.modelCardData.baseModel = baseModelName(info.config, dir);
     model.loadedFrom = dir;
     return model;
@@ -84,12 +87,12 @@ export class SentenceTransformer implements EmbeddingModel {
   static async create(options: CreateOptions): Promise<SentenceTransformer> {
     const device = resolveDevice(options.device);
     const { NativeEncoder } = loadAddon();
-    const configJson = JSON.stringify(options.config);
+    const configJson = JSON.stringify(options.config, null, 2) + '\n';
     const native = await NativeEncoder.create({ configJson, pooling: options.pooling, normalize: options.normalize, device });
     await native.initWeights(options.seed);
     const tokenizer = TextTokenizer.fromFolder(options.tokenizerDir, { maxSeqLength: options.maxSeqLength, doLowerCase: false });
     return new SentenceTransformer(native, tokenizer, device, options.config, options.pooling, options.normalize,
-      options.maxSeqLength, false, 'cosine', options.tokenizerDir, {});
+      options.maxSeqLength, false, 'cosine', options.tokenizerDir, {}, configJson);
   }
 
   get embeddingDim(): number {
@@ -179,7 +182,7 @@ export class SentenceTransformer implements EmbeddingModel {
   async saveInto(dir: string): Promise<void> {
     this.ensureLive('save');
     await this.native.saveWeights(path.join(dir, 'model.safetensors'));
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(this.config, null, 2) + '\n');
+    fs.writeFileSync(path.join(dir, 'config.json'), this.configText.endsWith('\n') ? this.configText : `${this.configText}\n`);
     for (const f of TOKENIZER_FILES) {
       const src = path.join(this.tokenizerDir, f);
       if (fs.existsSync(src)) fs.copyFileSync(src, path.join(dir, f));

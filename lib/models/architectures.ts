@@ -19,14 +19,16 @@ export interface Architecture {
 }
 
 const none = (): number => 0;
-/** RoBERTa, XLM-RoBERTa and MPNet count positions from padding_idx + 1; their pad_token_id defaults to 1. */
+/** RoBERTa and XLM-RoBERTa count positions from padding_idx + 1 = pad_token_id + 1 (default 1). */
 const afterPadding = (config: Record<string, unknown>): number => (typeof config.pad_token_id === 'number' ? config.pad_token_id : 1) + 1;
+/** MPNet's padding_idx is 1 whatever pad_token_id says (transformers fixes it): positions start at 2. */
+const afterMpnetPadding = (): number => 2;
 
 export const ARCHITECTURES: readonly Architecture[] = [
   { modelType: 'bert', family: 'BERT-family', architecturePrefix: 'Bert', positionOffset: none, defaultMaxPositions: 512 },
   { modelType: 'roberta', family: 'RoBERTa', architecturePrefix: 'Roberta', positionOffset: afterPadding, defaultMaxPositions: 512 },
   { modelType: 'xlm-roberta', family: 'XLM-RoBERTa', architecturePrefix: 'XLMRoberta', positionOffset: afterPadding, defaultMaxPositions: 512 },
-  { modelType: 'mpnet', family: 'MPNet', architecturePrefix: 'MPNet', positionOffset: afterPadding, defaultMaxPositions: 514 },
+  { modelType: 'mpnet', family: 'MPNet', architecturePrefix: 'MPNet', positionOffset: afterMpnetPadding, defaultMaxPositions: 512 },
   { modelType: 'modernbert', family: 'ModernBERT', architecturePrefix: 'ModernBert', positionOffset: none, defaultMaxPositions: 8192 },
 ];
 

@@ -26,11 +26,13 @@ def hf_model(arch: str, a, vocab_size: int, pad_token_id: int):
         dropout = {} if a.dropout is None else {"hidden_dropout_prob": a.dropout, "attention_probs_dropout_prob": a.dropout}
         return tf.BertModel(tf.BertConfig(vocab_size=vocab_size, max_position_embeddings=512, **shape, **dropout))
     if arch in ("roberta", "xlm-roberta", "mpnet"):
-        # Positions start at pad_token_id + 1, so the table holds two rows more than the 512 positions.
+        # Positions start after the padding index, so the table holds that many rows more than the 512 positions.
         dropout = {} if a.dropout is None else {"hidden_dropout_prob": a.dropout, "attention_probs_dropout_prob": a.dropout}
         config_class, model_class = {"roberta": (tf.RobertaConfig, tf.RobertaModel), "xlm-roberta": (tf.XLMRobertaConfig, tf.XLMRobertaModel),
                                      "mpnet": (tf.MPNetConfig, tf.MPNetModel)}[arch]
-        return model_class(config_class(vocab_size=vocab_size, max_position_embeddings=pad_token_id + 1 + 512, pad_token_id=pad_token_id,
+        # MPNet's padding_idx is 1 whatever pad_token_id says.
+        offset = 2 if arch == "mpnet" else pad_token_id + 1
+        return model_class(config_class(vocab_size=vocab_size, max_position_embeddings=offset + 512, pad_token_id=pad_token_id,
                                         **shape, **dropout))
     if arch == "modernbert":
         dropout = {} if a.dropout is None else {"attention_dropout": a.dropout, "mlp_dropout": a.dropout, "embedding_dropout": a.dropout}

@@ -56,7 +56,8 @@ describe('readModelFolder', () => {
     expect(limit({ model_type: 'xlm-roberta', max_position_embeddings: 514, pad_token_id: 1 })).toBe(512);
     expect(limit({ architectures: ['XLMRobertaModel'], max_position_embeddings: 514 })).toBe(512);
     expect(limit({ model_type: 'mpnet', max_position_embeddings: 514 })).toBe(512);
-    expect(limit({ architectures: ['MPNetForMaskedLM'] })).toBe(512);
+    expect(limit({ model_type: 'mpnet', max_position_embeddings: 514, pad_token_id: 0 })).toBe(512);
+    expect(limit({ architectures: ['MPNetForMaskedLM'] })).toBe(510);
     expect(limit({ model_type: 'modernbert', max_position_embeddings: 8192 })).toBe(8192);
     expect(limit({ architectures: ['ModernBertModel'] })).toBe(8192);
   });

@@ -19,7 +19,7 @@ import { type Arch, tinyStModel } from '../helpers/stModel';
 import { legalRows } from '../helpers/texts';
 import { compareEmbeddings, compareSteps, compareWeights, type LossSpec, ourBatchOrder, ourLoss, ours, parityCache, reference, TOL } from './trainerParity';
 
-const ARCHS: Arch[] = ['roberta', 'xlm-roberta'];
+const ARCHS: Arch[] = ['roberta', 'xlm-roberta', 'mpnet', 'modernbert'];
 
 describeIf(missing({ addon: true, python: true, sharedData: true }), 'every architecture trains as with SentenceTransformerTrainer', () => {
   const train = legalRows('train');
