@@ -83,4 +83,8 @@ std::unique_ptr<Encoder> createEncoder(const std::string& configJson, at::Device
   TORCH_CHECK(false, "unsupported architecture ", described, ": embedforge supports ", supportedList());
 }
 
+EncoderConfig readEncoderConfig(const std::string& configJson) {
+  return createEncoder(configJson, at::Device(at::kMeta))->encoderConfig();
+}
+
 }  // namespace embedforge

@@ -13,6 +13,9 @@ namespace embedforge {
 
 /** Throws naming an unsupported model_type and listing the supported ones. */
 std::unique_ptr<Encoder> createEncoder(const std::string& configJson, at::Device device);
+
+/** What createEncoder's encoder would report as its config, without allocating its weights (they live on the meta device). */
+EncoderConfig readEncoderConfig(const std::string& configJson);
 std::vector<std::string> supportedModelTypes();
 
 }  // namespace embedforge

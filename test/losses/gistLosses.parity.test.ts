@@ -22,6 +22,7 @@ import { SentenceTransformer } from '../../lib/models/SentenceTransformer';
 import { TrainingSources } from '../../lib/training/TrainingSources';
 import { engineReference, pack } from '../engine/fixtures';
 import { cacheDir, describeIf, missing, repoRoot, runPython, tmpDir } from '../helpers/requirements';
+import { tinyStModel } from '../helpers/stModel';
 import { legalRows } from './lossTexts';
 import { runLossParity, type LossParityCase } from './lossParity';
 
@@ -114,6 +115,32 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'GIST losse
     for (const r of results) {
       expect([r.name, r.lossErr <= 1e-4, r.worstGradErr <= 1e-4, r.worstGradName.includes('not noise-level')]).toEqual([r.name, true, true, false]);
     }
+  });
+
+  test('a guide of another architecture (a tiny MPNet sharing the tokenizer) gives sentence-transformers\' loss and gradients', async () => {
+    const mpnetGuide = tinyStModel('mpnet');
+    const info = readModelFolder(mpnetGuide);
+    const pairs = [column(0, 6, 'anchor'), column(0, 6, 'positive')];
+    const loss = new GISTEmbedLoss({ guide: mpnetGuide, margin: 0.002 });
+    const o = loss.options;
+    const guideEncoder = await loadAddon().NativeEncoder.create({ configJson: info.configJson, pooling: info.pooling, normalize: info.normalize, device: 'cpu' });
+    await guideEncoder.loadWeights(info.weightsPath);
+    const tokenizer = TextTokenizer.fromFolder(modelDir, { maxSeqLength: 48 });
+    const guide: Float32Array[][] = [];
+    for (const col of pairs) {
+      const emb = await guideEncoder.encode(pack(col.map((t) => Array.from(tokenizer.encode(t)))));
+      guide.push(col.map((_, i) => emb.subarray(i * guideEncoder.embeddingDim, (i + 1) * guideEncoder.embeddingDim)));
+    }
+    await guideEncoder.dispose();
+    const s = maskStats(guide, o);
+    const [r] = await runLossParity([{
+      name: 'gist_mpnet_guide', pooling: 'mean', normalize: false, texts: pairs, guide: mpnetGuide, spec: loss.toSpec(),
+      st: { class: loss.name, kwargs: { guide: '@guide', temperature: o.temperature, margin_strategy: o.marginStrategy, margin: o.margin,
+        contrast_anchors: o.contrastAnchors, contrast_positives: o.contrastPositives } },
+    }], 'gist-mpnet');
+    console.log(`GIST with an MPNet guide: ${r.report}; guide masks ${s.masked} of ${s.total} candidates, closest to a threshold by ${s.closest.toExponential(2)}`);
+    expect([s.masked > 0, s.masked < s.total, s.closest > 2e-5]).toEqual([true, true, true]);
+    expect([r.lossErr <= 1e-4, r.worstGradErr <= 1e-4]).toEqual([true, true]);
   });
 
   test('trainStep and evaluationLoss go through the guide too (dropout 0: the same loss in training and evaluation)', async () => {

@@ -6,6 +6,7 @@
 
 #include <limits>
 
+#include "EncoderFactory.h"
 #include "Similarity.h"
 
 namespace embedforge {
@@ -26,9 +27,9 @@ GistOptions GistOptions::fromSpec(const LossSpec& spec) {
 
 namespace {
 
-BertConfig guideConfig(const std::string& json, const std::string& lossName) {
+EncoderConfig guideConfig(const std::string& json, const std::string& lossName) {
   try {
-    return BertConfig::fromJson(json);
+    return readEncoderConfig(json);
   } catch (const std::exception& e) {
     TORCH_CHECK(false, lossName, ": the guide model's config.json: ", e.what());
   }
@@ -50,7 +51,7 @@ GuideModel::GuideModel(const LossSpec& spec, int64_t modelVocabSize)
 
 at::Tensor GuideModel::embed(const PackedTexts& texts, const at::Device& device, Precision precision) const {
   if (!encoder_) {
-    auto encoder = std::make_unique<BertEncoder>(config_, device);
+    std::unique_ptr<Encoder> encoder = createEncoder(configJson_, device);
     try {
       encoder->load(weightsPath_);
     } catch (const std::exception& e) {
@@ -59,7 +60,7 @@ at::Tensor GuideModel::embed(const PackedTexts& texts, const at::Device& device,
     encoder_ = std::move(encoder);
   }
   TORCH_CHECK(encoder_->device() == device, lossName_, ": the guide model lives on ", encoder_->device(), ", the batch on ", device);
-  PackedBatch batch = packBatch(texts, config_.vocabSize, config_.maxPositionEmbeddings, device);
+  PackedBatch batch = packBatch(texts, config_.vocabSize, config_.maxSequenceLength, device);
   at::NoGradGuard noGrad;
   at::Tensor tokens;
   {

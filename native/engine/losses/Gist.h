@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "BertEncoder.h"
+#include "Encoder.h"
 #include "Loss.h"
 #include "LossSpec.h"
 #include "Pooling.h"
@@ -61,8 +61,8 @@ class GuideModel {
   std::string weightsPath_;
   PoolingMode pooling_;
   bool normalize_;
-  BertConfig config_;
-  mutable std::unique_ptr<BertEncoder> encoder_;  // loaded on first use
+  EncoderConfig config_;
+  mutable std::unique_ptr<Encoder> encoder_;  // any architecture; loaded on first use
 };
 
 /** The loss of anchor rows [begin, end), weighted so that the chunks sum to the batch's loss (formula above). */
