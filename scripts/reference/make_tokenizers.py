@@ -210,6 +210,7 @@ def main() -> None:
     parser.add_argument("--texts", required=True)
     parser.add_argument("--ids", required=True)
     parser.add_argument("--max-lengths", default="32,own")
+    parser.add_argument("--charsmap-cases", help="also write xlmr's Precompiled normalizer (Rust) on every code point here")
     args = parser.parse_args()
 
     random.seed(0)
@@ -239,7 +240,7 @@ def main() -> None:
             own = json.load(f)["max_seq_length"]
         tokenizer = AutoTokenizer.from_pretrained(folder)
         backend = tokenizer.backend_tokenizer
-        result[name] = {"class": type(tokenizer).__name__, "pad_token_id": tokenizer.pad_token_id, "ids": {},
+        result[name] = {"class": type(tokenizer).__name__, "pad_token_id": tokenizer.pad_token_id, "vocab_size": len(tokenizer), "ids": {},
                         "pipeline": [str(backend.normalizer)[:60], str(backend.pre_tokenizer)[:120]]}
         for spec in args.max_lengths.split(","):
             length = own if spec == "own" else int(spec)
@@ -248,6 +249,25 @@ def main() -> None:
             result[name]["ids"][str(length)] = encoded["input_ids"]
     with open(args.ids, "w", encoding="utf-8") as f:
         json.dump(result, f)
+    if args.charsmap_cases:
+        write_charsmap_cases(os.path.join(args.out, "xlmr", "tokenizer.json"), args.charsmap_cases)
+
+
+def write_charsmap_cases(tokenizer_json: str, out: str) -> None:
+    """Rust tokenizers' Precompiled normalizer on every code point up to U+2FFFF, alone and before a combining
+    acute, and on multi-character clusters: {"inputs": [...], "outputs": [...]}."""
+    from tokenizers import normalizers
+
+    with open(tokenizer_json, encoding="utf-8") as f:
+        charsmap = _find(json.load(f)["normalizer"], "Precompiled")["precompiled_charsmap"]
+    normalizer = normalizers.Precompiled(base64.b64decode(charsmap))
+    code_points = [chr(c) for c in range(0x30000) if not 0xD800 <= c <= 0xDFFF]
+    inputs = code_points + [c + "\u0301" for c in code_points[:0xF000]] + [
+        "\r\n", "a\r\nb", "\n\r", "e\u0301\u0302x", "\U0001F468\u200d\U0001F469\u200d\U0001F467", "\uff76\uff9e", "\uff8a\uff9f",
+        "\u1100\u1161\u11a8", "\u0915\u094d\u0937", "\U0001F1FA\U0001F1F8", "\u2764\ufe0f", "a\u200db", "\u0600 x", "i\u0307"]
+    outputs = [normalizer.normalize_str(text) for text in inputs]
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump({"inputs": inputs, "outputs": outputs}, f)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { PrecompiledNormalizer } from '@huggingface/tokenizers';
+import { PrecompiledCharsmap } from '../../lib/data/precompiledCharsmap';
 import { TextTokenizer } from '../../lib/data/TextTokenizer';
 import { cacheDir, describeIf, missing, repoRoot, runPython, sharedData, venvPython } from '../helpers/requirements';
 
@@ -79,7 +81,9 @@ function codePointTexts(): string[] {
 
 interface Reference {
   folders: string;
-  tokenizers: Record<string, { class: string; pad_token_id: number; ids: Record<string, number[][]>; pipeline: string[] }>;
+  /** {inputs, outputs}: Rust's Precompiled normalizer of xlmr on every code point and some clusters. */
+  charsmapCases: string;
+  tokenizers: Record<string, { class: string; pad_token_id: number; vocab_size: number; ids: Record<string, number[][]>; pipeline: string[] }>;
 }
 
 function reference(texts: string[]): Reference {
@@ -92,10 +96,11 @@ function reference(texts: string[]): Reference {
     fs.mkdirSync(dir, { recursive: true });
     const textsFile = path.join(dir, 'texts.json');
     fs.writeFileSync(textsFile, JSON.stringify(texts)); // kept: what the ids are of
-    runPython('make_tokenizers.py', ['--out', path.join(dir, 'folders'), '--texts', textsFile, '--ids', `${idsFile}.tmp`, '--max-lengths', '32,own']);
+    runPython('make_tokenizers.py', ['--out', path.join(dir, 'folders'), '--texts', textsFile, '--ids', `${idsFile}.tmp`, '--max-lengths', '32,own',
+      '--charsmap-cases', path.join(dir, 'charsmap-cases.json')]);
     fs.renameSync(`${idsFile}.tmp`, idsFile);
   }
-  return { folders: path.join(dir, 'folders'), tokenizers: JSON.parse(fs.readFileSync(idsFile, 'utf8')) };
+  return { folders: path.join(dir, 'folders'), tokenizers: JSON.parse(fs.readFileSync(idsFile, 'utf8')), charsmapCases: path.join(dir, 'charsmap-cases.json') };
 }
 
 function sentencepieceInstalled(): string | null {
@@ -126,6 +131,7 @@ describeIf(missing({ python: true, sharedData: true }) ?? sentencepieceInstalled
         for (const [length, ids] of Object.entries(expected.ids)) {
           const tokenizer = TextTokenizer.fromFolder(path.join(ref.folders, name), { maxSeqLength: Number(length) });
           expect(tokenizer.padTokenId).toBe(expected.pad_token_id);
+          expect(tokenizer.vocabSize).toBe(expected.vocab_size);
           const mismatches: string[] = [];
           const knownGaps: string[] = [];
           let truncated = 0;
@@ -145,6 +151,21 @@ describeIf(missing({ python: true, sharedData: true }) ?? sentencepieceInstalled
       });
     }
 
+    test('the Precompiled normalizer (precompiledCharsmap.ts) equals Rust\'s on every code point to U+2FFFF, alone and before U+0301', () => {
+      const { inputs, outputs } = JSON.parse(fs.readFileSync(ref.charsmapCases, 'utf8')) as { inputs: string[]; outputs: string[] };
+      const json = JSON.parse(fs.readFileSync(path.join(ref.folders, 'xlmr', 'tokenizer.json'), 'utf8'));
+      const charsmap = new PrecompiledCharsmap(json.normalizer.normalizers[0].precompiled_charsmap);
+      const library = new PrecompiledNormalizer(json.normalizer.normalizers[0]);
+      const differing = inputs.filter((text, i) => charsmap.normalize(text) !== outputs[i]);
+      const libraryDiffering = inputs.filter((text, i) => library.normalize(text) !== outputs[i]).length;
+      const changed = inputs.filter((text, i) => outputs[i] !== text).length;
+      process.stderr.write(`Precompiled normalizer: ${inputs.length} strings (${changed} changed by the charsmap): ours differs on ${differing.length}, `
+        + `the JS library's approximation on ${libraryDiffering}\n`);
+      expect(inputs.length).toBeGreaterThan(250_000);
+      expect(changed).toBeGreaterThan(5_000); // the charsmap does map things (NFKC, controls, blanks)
+      expect(differing.slice(0, 10).map((t) => [...t].map((c) => c.codePointAt(0)!.toString(16)))).toEqual([]);
+    });
+
     test('xlmr in worker threads (encodeManyAsync) gives the same ids', async () => {
       const tokenizer = TextTokenizer.fromFolder(path.join(ref.folders, 'xlmr'), { maxSeqLength: 32 });
       const ours = await tokenizer.encodeManyAsync(texts);
@@ -153,3 +174,10 @@ describeIf(missing({ python: true, sharedData: true }) ?? sentencepieceInstalled
       expect(differing.slice(0, 5)).toEqual([]);
     });
   });
+
+describe('PrecompiledCharsmap: a malformed precompiled_charsmap is refused with a message naming it', () => {
+  test('too short, or a trie size beyond the data', () => {
+    expect(() => new PrecompiledCharsmap(Buffer.from([1, 0]).toString('base64'), 'x/tokenizer.json')).toThrow('x/tokenizer.json: the precompiled_charsmap is 2 bytes, too short to hold its trie size');
+    expect(() => new PrecompiledCharsmap(Buffer.from([0, 1, 0, 0, 5, 5, 5, 5]).toString('base64'), 'x/tokenizer.json')).toThrow('x/tokenizer.json: the precompiled_charsmap declares a 256-byte trie in 4 bytes');
+  });
+});
