@@ -119,12 +119,36 @@ export function alignLibraryWithRust(tokenizer: any, json: JsonObject, source: s
     const charsmap = new PrecompiledCharsmap(node.precompiled_charsmap, `${source}: tokenizer.json normalizer Precompiled`);
     return (text: string) => charsmap.normalize(text);
   };
+  const libraryNormalize: ((text: string) => string) | null = tokenizer.normalizer
+    ? ((normalizer) => (text: string) => normalizer.normalize(text))(tokenizer.normalizer) : null;
+  let replaced = false;
   if (json.normalizer?.type === 'Precompiled') {
     tokenizer.normalizer = exact(json.normalizer);
+    replaced = true;
   } else if (json.normalizer?.type === 'Sequence') {
+    const library = tokenizer.normalizer;
+    const children = library.normalizers.slice();
     json.normalizer.normalizers.forEach((node: JsonObject, i: number) => {
-      if (node?.type === 'Precompiled') tokenizer.normalizer.normalizers[i] = { normalize: exact(node) };
+      if (node?.type === 'Precompiled') {
+        children[i] = { normalize: exact(node) };
+        replaced = true;
+      }
     });
+    if (replaced) tokenizer.normalizer = (text: string) => children.reduce((t: string, n: any) => (n ? n.normalize(t) : t), text);
+  }
+  if (replaced && libraryNormalize) {
+    // Added tokens with normalized: true are matched in the normalized text: the library indexed them under
+    // its own normalization of their content; index them under the exact one.
+    const contents: string[] = [];
+    for (const token of tokenizer.added_tokens) {
+      if (!token.normalized) continue;
+      const before = libraryNormalize(token.content);
+      const after = tokenizer.normalizer(token.content);
+      if (before !== token.content && before !== after) tokenizer.added_tokens_map.delete(before);
+      tokenizer.added_tokens_map.set(after, token);
+      contents.push(after);
+    }
+    tokenizer.splitter_normalized = new tokenizer.splitter_normalized.constructor(contents);
   }
 
   const pre = json.pre_tokenizer;

@@ -15,7 +15,7 @@ tools and in the same shape as the published tokenizer.json files:
               (NFC normalizer, added tokens for runs of spaces, [CLS] $A [SEP] template), loaded as
               PreTrainedTokenizerFast (tokenizer_class of ModernBERT's tokenizer_config.json).
 xlmr-no-class and xlmr-as-written are xlmr without tokenizer_class and with PreTrainedTokenizerFast (the
-pipeline as written). Each folder also gets a tiny config.json, modules.json and sentence_bert_config.json (a sentence-transformers
+pipeline as written; plus an added token matched after normalization). Each folder also gets a tiny config.json, modules.json and sentence_bert_config.json (a sentence-transformers
 folder). ids.json: {folder: {max_length: [[ids...], ...]}} from AutoTokenizer.from_pretrained(folder) called as
 sentence-transformers calls it (truncation="longest_first", max_length).
 """
@@ -132,6 +132,15 @@ def edit_tokenizer_config(folder: str, mask_lstrip: bool = False, drop: list[str
         json.dump(config, f, ensure_ascii=False, indent=2)
 
 
+def add_normalized_token(path: str) -> None:
+    """An added token matched on the normalized text, which the charsmap and NFKC normalize differently (U+200D)."""
+    from tokenizers import AddedToken, Tokenizer
+
+    tokenizer = Tokenizer.from_file(path)
+    tokenizer.add_tokens([AddedToken("\uff21\uff22\u200d\uff23", normalized=True, special=False)])
+    tokenizer.save(path)
+
+
 def _find(normalizer: dict | None, kind: str) -> dict | None:
     if not normalizer:
         return None
@@ -227,6 +236,7 @@ def main() -> None:
     for variant, tokenizer_class in [("xlmr-no-class", None), ("xlmr-as-written", "PreTrainedTokenizerFast")]:
         shutil.copytree(os.path.join(args.out, "xlmr"), os.path.join(args.out, variant))
         edit_tokenizer_config(os.path.join(args.out, variant), drop=["tokenizer_class"], tokenizer_class=tokenizer_class)
+    add_normalized_token(os.path.join(args.out, "xlmr-as-written", "tokenizer.json"))
     shutil.rmtree(work)
 
     from transformers import AutoTokenizer

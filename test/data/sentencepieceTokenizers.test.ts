@@ -8,7 +8,8 @@
  *   mpnet       WordPiece with <s> </s> (all-mpnet-base-v2's layout)
  *   modernbert  ByteLevel BPE, NFC, added runs of spaces, [CLS] $A [SEP]
  *   xlmr-no-class, xlmr-as-written: xlmr without tokenizer_class (AutoTokenizer takes config.json's model_type:
- *               XLMRobertaTokenizer rebuilds the pipeline) and with PreTrainedTokenizerFast (tokenizer.json as written)
+ *               XLMRobertaTokenizer rebuilds the pipeline) and with PreTrainedTokenizerFast (tokenizer.json as written,
+ *               plus an added token matched on the normalized text)
  * on real texts of the tutorials' data, hand-picked edge cases and every code point of the common blocks.
  * The folders and the reference ids are made once and cached under test/.cache, keyed by the script and the texts.
  */
@@ -32,6 +33,7 @@ const EDGE_CASES = [
   'tab\there\nnewline\r\nwin', 'trailing spaces   ', '   leading spaces', 'multiple     inner      spaces', 'two  spaces', ' \t mixed \u00a0 \u3000 blanks ',
   '\u2581metaspace \u2581\u2581 literal', '<s> literal </s> and <mask> and <pad> <unk>', 'hi <mask> there', 'hi<mask>there', '<mask>',
   '[CLS] literal [SEP] and [MASK] and [PAD] [UNK]', 'word[SEP]glued', '|||EMAIL_ADDRESS||| |||IP_ADDRESS|||', '<|endoftext|>',
+  'xＡＢ\u200dＣy', 'AB\u200dC', 'ＡＢ\u200dＣ', 'AB C', // xlmr-as-written's added token "ＡＢ\u200dＣ" (normalized: true)
   'https://example.com/a/b?c=d&e=f#g', 'user@example.com', '$1,234.56 (USD) -7.5% 10^3', "don't won't it's O'Reilly I'M WE'LL",
   '"quoted" «guillemets» „Anführung“ ‘single’', '... !!! ??? --- ___ ***', '¿Qué? ¡Sí!', 'UPPER lower MiXeD',
   'a'.repeat(99), 'supercalifragilisticexpialidocious antidisestablishmentarianism', 'x'.repeat(3000),
