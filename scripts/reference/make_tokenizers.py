@@ -15,7 +15,8 @@ tools and in the same shape as the published tokenizer.json files:
               (NFC normalizer, added tokens for runs of spaces, [CLS] $A [SEP] template), loaded as
               PreTrainedTokenizerFast (tokenizer_class of ModernBERT's tokenizer_config.json).
 xlmr-no-class and xlmr-as-written are xlmr without tokenizer_class and with PreTrainedTokenizerFast (the
-pipeline as written; plus an added token matched after normalization). Each folder also gets a tiny config.json, modules.json and sentence_bert_config.json (a sentence-transformers
+pipeline as written; plus an added token matched after normalization); xlmr-v4-config has the tokenizer_config.json
+transformers 4 wrote for the hub's XLM-R models. Each folder also gets a tiny config.json, modules.json and sentence_bert_config.json (a sentence-transformers
 folder). ids.json: {folder: {max_length: [[ids...], ...]}} from AutoTokenizer.from_pretrained(folder) called as
 sentence-transformers calls it (truncation="longest_first", max_length).
 """
@@ -132,6 +133,27 @@ def edit_tokenizer_config(folder: str, mask_lstrip: bool = False, drop: list[str
         json.dump(config, f, ensure_ascii=False, indent=2)
 
 
+def write_v4_xlmr_config(folder: str) -> None:
+    """tokenizer_config.json in the shape transformers 4 wrote for multilingual-e5 / bge-m3: added_tokens_decoder,
+    the mask token as an AddedToken dict, sp_model_kwargs."""
+    def token(content: str, lstrip: bool = False) -> dict:
+        return {"content": content, "lstrip": lstrip, "normalized": False, "rstrip": False, "single_word": False, "special": True}
+
+    with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
+        mask_id = next(t["id"] for t in json.load(f)["added_tokens"] if t["content"] == "<mask>")
+    config = {
+        "added_tokens_decoder": {"0": token("<s>"), "1": token("<pad>"), "2": token("</s>"), "3": token("<unk>"),
+                                 str(mask_id): token("<mask>", lstrip=True)},
+        "bos_token": "<s>", "clean_up_tokenization_spaces": True, "cls_token": "<s>", "eos_token": "</s>",
+        "mask_token": {"__type": "AddedToken", "content": "<mask>", "lstrip": True, "normalized": True, "rstrip": False,
+                       "single_word": False},
+        "model_max_length": 512, "pad_token": "<pad>", "sep_token": "</s>", "sp_model_kwargs": {},
+        "tokenizer_class": "XLMRobertaTokenizer", "unk_token": "<unk>",
+    }
+    with open(os.path.join(folder, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2)
+
+
 def add_normalized_token(path: str) -> None:
     """An added token matched on the normalized text, which the charsmap and NFKC normalize differently (U+200D)."""
     from tokenizers import AddedToken, Tokenizer
@@ -237,6 +259,8 @@ def main() -> None:
         shutil.copytree(os.path.join(args.out, "xlmr"), os.path.join(args.out, variant))
         edit_tokenizer_config(os.path.join(args.out, variant), drop=["tokenizer_class"], tokenizer_class=tokenizer_class)
     add_normalized_token(os.path.join(args.out, "xlmr-as-written", "tokenizer.json"))
+    shutil.copytree(os.path.join(args.out, "xlmr"), os.path.join(args.out, "xlmr-v4-config"))
+    write_v4_xlmr_config(os.path.join(args.out, "xlmr-v4-config"))
     shutil.rmtree(work)
 
     from transformers import AutoTokenizer
@@ -244,7 +268,7 @@ def main() -> None:
     with open(args.texts, encoding="utf-8") as f:
         texts = json.load(f)
     result = {}
-    for name in ["xlmr", "xlmr-no-class", "xlmr-as-written", "roberta", "mpnet", "modernbert"]:
+    for name in ["xlmr", "xlmr-no-class", "xlmr-as-written", "xlmr-v4-config", "roberta", "mpnet", "modernbert"]:
         folder = os.path.join(args.out, name)
         with open(os.path.join(folder, "sentence_bert_config.json")) as f:
             own = json.load(f)["max_seq_length"]

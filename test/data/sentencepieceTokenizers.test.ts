@@ -9,7 +9,8 @@
  *   modernbert  ByteLevel BPE, NFC, added runs of spaces, [CLS] $A [SEP]
  *   xlmr-no-class, xlmr-as-written: xlmr without tokenizer_class (AutoTokenizer takes config.json's model_type:
  *               XLMRobertaTokenizer rebuilds the pipeline) and with PreTrainedTokenizerFast (tokenizer.json as written,
- *               plus an added token matched on the normalized text)
+ *               plus an added token matched on the normalized text); xlmr-v4-config: the tokenizer_config.json
+ *               transformers 4 wrote for the hub's XLM-R models (added_tokens_decoder, mask token as a dict)
  * on real texts of the tutorials' data, hand-picked edge cases and every code point of the common blocks.
  * The folders and the reference ids are made once and cached under test/.cache, keyed by the script and the texts.
  */
@@ -21,7 +22,7 @@ import { PrecompiledCharsmap } from '../../lib/data/precompiledCharsmap';
 import { TextTokenizer } from '../../lib/data/TextTokenizer';
 import { cacheDir, describeIf, missing, repoRoot, runPython, sharedData, venvPython } from '../helpers/requirements';
 
-const TOKENIZERS = ['xlmr', 'xlmr-no-class', 'xlmr-as-written', 'roberta', 'mpnet', 'modernbert'] as const;
+const TOKENIZERS = ['xlmr', 'xlmr-no-class', 'xlmr-as-written', 'xlmr-v4-config', 'roberta', 'mpnet', 'modernbert'] as const;
 
 const EDGE_CASES = [
   '', ' ', '  ', '\n', '\t \r\n ', '\u00a0', 'a\u00a0b', '\u200b', 'a\u200bb', 'a\u200db', 'a\u200cb', '\ufeff', '\ufeffBOM start',
