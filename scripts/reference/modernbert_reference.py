@@ -18,25 +18,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import shutil
 
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import torch  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
-from sentence_transformers import SentenceTransformer  # noqa: E402
-from sentence_transformers.base.modules import Transformer  # noqa: E402
-from sentence_transformers.sentence_transformer import losses  # noqa: E402
-from sentence_transformers.sentence_transformer.modules import Pooling  # noqa: E402
-from sentence_transformers.util import cos_sim  # noqa: E402
 from transformers import ModernBertConfig, ModernBertForMaskedLM, ModernBertModel  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-# Any tokenizer will do: the features are built from token ids here, the tokenizer is never called.
-TOKENIZER_DIR = os.path.abspath(os.path.join(HERE, "..", "..", "..", "shared", "data", "models", "all-MiniLM-L6-v2"))
+from encoder_reference import mean_pooled_model, mnrl_loss_and_grads, padded  # noqa: E402
+
 PAD = 0
 
 # Intermediate sizes that are multiples of nothing catch a transposed or misshapen Wi / Wo or a wrong GeGLU split.
@@ -77,16 +69,6 @@ def to_legacy_config(path: str, case: dict) -> None:
         json.dump(cfg, f, indent=2)
 
 
-def padded(ids: list[list[int]]) -> dict[str, torch.Tensor]:
-    longest = max(len(t) for t in ids)
-    input_ids = torch.full((len(ids), longest), PAD, dtype=torch.long)
-    mask = torch.zeros((len(ids), longest), dtype=torch.long)
-    for r, t in enumerate(ids):
-        input_ids[r, : len(t)] = torch.tensor(t)
-        mask[r, : len(t)] = 1
-    return {"input_ids": input_ids, "attention_mask": mask}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True)
@@ -98,14 +80,9 @@ def main() -> None:
         build(case, seed=300 + i).save_pretrained(model_dir, safe_serialization=True)
         if case["legacy_config"]:
             to_legacy_config(os.path.join(model_dir, "config.json"), case)
-        for tokenizer_file in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
-            shutil.copy(os.path.join(TOKENIZER_DIR, tokenizer_file), model_dir)
-
         # The model as sentence-transformers loads it from that folder (the config's rope / layer keys read by transformers).
-        transformer = Transformer(model_dir, model_kwargs={"attn_implementation": "sdpa"})
-        st = SentenceTransformer(modules=[transformer, Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")],
-                                 device="cpu")
-        cfg = transformer.auto_model.config
+        st = mean_pooled_model(model_dir, "sdpa")
+        cfg = st[0].auto_model.config
         assert cfg.rope_parameters["full_attention"]["rope_theta"] == case["config"]["global_rope_theta"]
         assert cfg.rope_parameters["sliding_attention"]["rope_theta"] == case["config"]["local_rope_theta"]
         gen = torch.Generator().manual_seed(11 + i)
@@ -114,20 +91,15 @@ def main() -> None:
         embed_ids = [draw(n) for n in EMBED_LENGTHS]
         st.eval()
         with torch.no_grad():
-            emb = st(padded(embed_ids))["sentence_embedding"]
+            emb = st(padded(embed_ids, PAD))["sentence_embedding"]
         save_file({"mean": emb.float().contiguous()}, os.path.join(out, "embeddings.safetensors"))
 
         columns = [[draw(n) for n in ANCHOR_LENGTHS], [draw(n) for n in POSITIVE_LENGTHS]]
-        st.train()
-        st.zero_grad(set_to_none=True)
-        loss = losses.MultipleNegativesRankingLoss(st, scale=20.0, similarity_fct=cos_sim)([padded(c) for c in columns], None)
-        loss.backward()
-        grads = {n: p.grad.detach().clone().contiguous() for n, p in transformer.auto_model.named_parameters()}
-        assert math.isfinite(loss.item()) and all(torch.isfinite(g).all() for g in grads.values())
+        loss, grads = mnrl_loss_and_grads(st, columns, PAD)
         save_file(grads, os.path.join(out, "grads.safetensors"))
 
         with open(os.path.join(out, "ids.json"), "w", encoding="utf8") as f:
-            json.dump({"ids": embed_ids, "hidden": cfg.hidden_size, "columns": columns, "lossValue": loss.item()}, f)
+            json.dump({"ids": embed_ids, "hidden": cfg.hidden_size, "columns": columns, "lossValue": loss}, f)
     print(json.dumps([c["name"] for c in CASES]))
 
 

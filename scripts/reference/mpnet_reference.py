@@ -25,11 +25,10 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import torch  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
-from sentence_transformers import SentenceTransformer  # noqa: E402
-from sentence_transformers.base.modules import Transformer  # noqa: E402
-from sentence_transformers.sentence_transformer import losses  # noqa: E402
 from sentence_transformers.sentence_transformer.modules import Pooling  # noqa: E402
-from transformers import BertTokenizerFast, MPNetConfig, MPNetForMaskedLM, MPNetModel  # noqa: E402
+from transformers import MPNetConfig, MPNetForMaskedLM, MPNetModel  # noqa: E402
+
+from encoder_reference import mean_pooled_model, mnrl_loss_and_grads, padded, random_texts  # noqa: E402
 
 PAD = 1  # transformers' MPNetEmbeddings.padding_idx
 # Intermediate sizes not a multiple of the hidden size catch transposed weights. The position tables leave
@@ -68,43 +67,6 @@ def build(model_cls, shape: str, seed: int):
     return model
 
 
-def random_texts(lengths: list[int], vocab_size: int, gen: torch.Generator) -> list[list[int]]:
-    return [torch.randint(3, vocab_size, (n,), generator=gen).tolist() for n in lengths]
-
-
-def padded(ids: list[list[int]]) -> dict[str, torch.Tensor]:
-    longest = max(len(t) for t in ids)
-    input_ids = torch.full((len(ids), longest), PAD, dtype=torch.long)
-    mask = torch.zeros((len(ids), longest), dtype=torch.long)
-    for r, t in enumerate(ids):
-        input_ids[r, : len(t)] = torch.tensor(t)
-        mask[r, : len(t)] = 1
-    return {"input_ids": input_ids, "attention_mask": mask}
-
-
-def sentence_transformer(model_dir: str) -> SentenceTransformer:
-    # sentence-transformers' Transformer loads a tokenizer with the model; the tests feed token ids, so any
-    # tokenizer will do: a word-piece one over a made-up vocabulary, written beside the weights.
-    vocab = os.path.join(model_dir, "vocab.txt")
-    with open(vocab, "w", encoding="utf8") as f:
-        f.write("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"w{i}" for i in range(20)]) + "\n")
-    BertTokenizerFast(vocab_file=vocab).save_pretrained(model_dir)
-    transformer = Transformer(model_dir, model_kwargs={"attn_implementation": "eager"})
-    return SentenceTransformer(modules=[transformer, Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")],
-                               device="cpu")
-
-
-def loss_and_grads(model_dir: str, columns: list[list[list[int]]]) -> tuple[float, dict[str, torch.Tensor]]:
-    st = sentence_transformer(model_dir)
-    st.train()
-    st.zero_grad(set_to_none=True)
-    loss = losses.MultipleNegativesRankingLoss(st, scale=20.0)([padded(c) for c in columns], None)
-    loss.backward()
-    # The engine trains the encoder only; the pooler never sees a gradient through ST's forward.
-    grads = {n: p.grad.detach().clone().contiguous() for n, p in st[0].auto_model.named_parameters() if not n.startswith("pooler.")}
-    return loss.item(), grads
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
@@ -121,14 +83,14 @@ def main() -> None:
         gen = torch.Generator().manual_seed(17 + i)
         ids = random_texts([1, 2, 9, 16, 17, 33, 65, longest - 1, longest, 129, 130], cfg.vocab_size, gen)
         with torch.no_grad():
-            features = padded(ids)
+            features = padded(ids, PAD)
             tokens = encoder(**features).last_hidden_state
             pooled = Pooling(cfg.hidden_size, pooling_mode="mean")({"token_embeddings": tokens, "attention_mask": features["attention_mask"]})
         save_file({"mean": pooled["sentence_embedding"].float().contiguous()}, os.path.join(out, "embeddings.safetensors"))
 
         columns = [random_texts([longest, 5, 33, 70, 17, 131], cfg.vocab_size, gen),
                    random_texts([12, longest - 3, 64, 3, 129, 40], cfg.vocab_size, gen)]
-        loss, grads = loss_and_grads(model_dir, columns)
+        loss, grads = mnrl_loss_and_grads(mean_pooled_model(model_dir, "eager"), columns, PAD)
         save_file(grads, os.path.join(out, "grads.safetensors"))
         with open(os.path.join(out, "ids.json"), "w") as f:
             json.dump({"ids": ids, "longest": longest, "hidden": cfg.hidden_size, "columns": columns, "lossValue": loss}, f)

@@ -5,8 +5,10 @@ file names the encoder "roberta.*"), with every parameter drawn at a scale that 
 runs padded random token ids (pad_token_id 1 never inside a text, lengths up to the longest the position table allows)
 through it in eval mode and sentence-transformers' Pooling (mean), and writes to --out DIR/<case>/:
   model/        config.json + model.safetensors, as save_pretrained writes them
-  ids.json      the token ids of each text (unpadded)
+  ids.json      the token ids of each text (unpadded); columns (anchor, positive ids) and lossValue for the loss
   embeddings.safetensors  "mean": (N, H) fp32
+  grads.safetensors       d loss / d parameter (names without "roberta.", no pooler) of sentence-transformers'
+                          MultipleNegativesRankingLoss (cosine, scale 20) over [Transformer, Pooling(mean)], dropout 0
 
 Usage: roberta_reference.py --out DIR
 """
@@ -30,6 +32,10 @@ from transformers import (  # noqa: E402
     XLMRobertaModel,
 )
 
+from encoder_reference import mean_pooled_model, mnrl_loss_and_grads, padded, random_texts  # noqa: E402
+
+PAD = 1
+
 SHAPES = {
     "small": dict(hidden_size=32, num_attention_heads=4, num_hidden_layers=2, intermediate_size=37, vocab_size=120,
                   max_position_embeddings=34),
@@ -46,13 +52,19 @@ CASES = [
 
 
 def build(config_cls, model_cls, shape: str, seed: int):
-    config = config_cls(**SHAPES[shape], type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2,
-                        layer_norm_eps=1e-5, hidden_act="gelu")
+    config = config_cls(**SHAPES[shape], type_vocab_size=1, pad_token_id=PAD, bos_token_id=0, eos_token_id=2,
+                        layer_norm_eps=1e-5, hidden_act="gelu", hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
     torch.manual_seed(seed)
     model = model_cls(config).eval()
     with torch.no_grad():
-        for p in model.parameters():
-            p.normal_(0.0, 0.3)  # far from init so that a wrong position row or weight shows
+        for name, p in model.named_parameters():
+            # Far from init so that a wrong position row or weight shows. LayerNorm scales around 1 and shifts small:
+            # a large shift common to every token makes the mean-pooled embeddings alike and the ranking loss flat,
+            # its gradients rounding noise.
+            if "LayerNorm" in name:
+                p.normal_(1.0 if name.endswith("weight") else 0.0, 0.3 if name.endswith("weight") else 0.05)
+            else:
+                p.normal_(0.0, 0.3)
     return model
 
 
@@ -68,19 +80,17 @@ def main() -> None:
         cfg = encoder.config
         longest = cfg.max_position_embeddings - cfg.pad_token_id - 1
         gen = torch.Generator().manual_seed(7 + i)
-        lengths = [1, 2, 5, 9, longest - 1, longest, 13, longest]
-        ids = [torch.randint(3, cfg.vocab_size, (n,), generator=gen).tolist() for n in lengths]
-        padded = torch.full((len(ids), longest), cfg.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(ids), longest), dtype=torch.long)
-        for r, t in enumerate(ids):
-            padded[r, : len(t)] = torch.tensor(t)
-            mask[r, : len(t)] = 1
+        ids = random_texts([1, 2, 5, 9, longest - 1, longest, 13, longest], cfg.vocab_size, gen)
         with torch.no_grad():
-            tokens = encoder(input_ids=padded, attention_mask=mask).last_hidden_state
-            pooled = Pooling(cfg.hidden_size, pooling_mode="mean")({"token_embeddings": tokens, "attention_mask": mask})
+            features = padded(ids, PAD)
+            tokens = encoder(**features).last_hidden_state
+            pooled = Pooling(cfg.hidden_size, pooling_mode="mean")({"token_embeddings": tokens, "attention_mask": features["attention_mask"]})
         save_file({"mean": pooled["sentence_embedding"].float().contiguous()}, os.path.join(out, "embeddings.safetensors"))
+        columns = [random_texts([longest, 4, 17, 9], cfg.vocab_size, gen), random_texts([12, longest - 2, 3, 25], cfg.vocab_size, gen)]
+        loss, grads = mnrl_loss_and_grads(mean_pooled_model(os.path.join(out, "model"), "eager"), columns, PAD)
+        save_file(grads, os.path.join(out, "grads.safetensors"))
         with open(os.path.join(out, "ids.json"), "w") as f:
-            json.dump({"ids": ids, "longest": longest, "hidden": cfg.hidden_size}, f)
+            json.dump({"ids": ids, "longest": longest, "hidden": cfg.hidden_size, "columns": columns, "lossValue": loss}, f)
     print(json.dumps([c[0] for c in CASES]))
 
 

@@ -21,6 +21,7 @@ import { SentenceTransformer } from '../../lib/models/SentenceTransformer';
 import { Trainer } from '../../lib/training/Trainer';
 import { parseTrainingArguments } from '../../lib/training/TrainingArguments';
 import { planTraining } from '../../lib/training/trainingSteps';
+import { isKeyBias } from '../engine/encoderParity';
 import { readSafetensors } from '../engine/safetensors';
 import { rowCosines } from '../helpers/npy';
 import { cacheDir, repoRoot, runPython } from '../helpers/requirements';
@@ -152,9 +153,6 @@ export async function compareEmbeddings(name: string, model: SentenceTransformer
  * because weight decay barely moves the loss (LayerNorm makes the model nearly blind to uniform shrinking):
  * matched runs agree within 2e-5, while weight_decay off by 10% gives 3e-4 in the weight_decay 0.5 case.
  */
-/** BERT's and MPNet's attention key bias (RoBERTa shares BERT's names; ModernBERT has none by default). */
-export const isKeyBias = (name: string): boolean => name.endsWith('attention.self.key.bias') || name.endsWith('attention.attn.k.bias');
-
 export function compareWeights(name: string, oursFile: string, stFile: string): void {
   const mine = readSafetensors(oursFile);
   const st = readSafetensors(stFile);
