@@ -16,31 +16,20 @@
 #include <vector>
 
 #include "BertConfig.h"
-#include "Encoder.h"
 #include "PackedBatch.h"
-#include "Safetensors.h"
+#include "PretrainedEncoder.h"
 
 namespace embedforge {
 
-class BertEncoder : public Encoder {
+class BertEncoder : public PretrainedEncoder {
  public:
   BertEncoder(BertConfig config, at::Device device);
 
   const BertConfig& config() const { return config_; }
   EncoderConfig encoderConfig() const override;
-  const at::Device& device() const override { return device_; }
-  /** Trainable parameters in a fixed order (embeddings, then layer by layer). */
-  const std::vector<std::pair<std::string, at::Tensor>>& parameters() const override { return params_; }
-  std::vector<std::string> parameterNames() const override;
-  /** Tensors of the loaded file the encoder does not use (names without "bert."), e.g. an MLM head's "cls.predictions.*". */
-  const TensorMap& extras() const { return extras_; }
   /** True for parameters the HF Trainer decays: not biases, not LayerNorm weights. */
   bool decays(const std::string& name) const override;
 
-  /** Loads safetensors (optional "bert." / "roberta." prefix, as the config says); checks presence and shape of every parameter. */
-  void load(const std::string& path) override;
-  /** Parameters (and extras) as F32 safetensors, names without prefix. */
-  void save(const std::string& path) const override;
   /** BERT init: normal(0, initializer_range) weights, zero biases, LayerNorm 1/0, zero padding row. */
   void init(uint64_t seed) override;
 
@@ -54,14 +43,11 @@ class BertEncoder : public Encoder {
   struct Layer {
     at::Tensor qW, qB, kW, kB, vW, vB, aoW, aoB, aoLnW, aoLnB, iW, iB, oW, oB, oLnW, oLnB;
   };
-  at::Tensor& param(const std::string& name);
   void bindLayers();
-  std::vector<std::pair<std::string, std::vector<int64_t>>> expectedShapes() const;
+  /** Embeddings, then layer by layer; the prefix ("bert." / "roberta.") as the config says. */
+  Shapes expectedShapes() const override;
 
   BertConfig config_;
-  at::Device device_;
-  std::vector<std::pair<std::string, at::Tensor>> params_;
-  TensorMap extras_;
   at::Tensor wordEmb_, posEmb_, typeEmb_, embLnW_, embLnB_;
   std::vector<Layer> layers_;
 };

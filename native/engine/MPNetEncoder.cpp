@@ -8,16 +8,11 @@
 #include <cmath>
 
 #include "BiasedAttention.h"
+#include "LayerCheckpoint.h"
 
 namespace embedforge {
 
 namespace {
-
-std::string shapeString(at::IntArrayRef shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 at::Tensor activation(const at::Tensor& x, Activation act) {
   switch (act) {
@@ -34,10 +29,9 @@ bool endsWith(const std::string& s, const std::string& tail) {
 
 }  // namespace
 
-MPNetEncoder::MPNetEncoder(MPNetConfig config, at::Device device) : config_(std::move(config)), device_(device) {
-  for (const auto& [name, shape] : expectedShapes()) {
-    params_.emplace_back(name, at::zeros(shape, at::TensorOptions().dtype(at::kFloat).device(device_)).requires_grad_(true));
-  }
+MPNetEncoder::MPNetEncoder(MPNetConfig config, at::Device device)
+    : PretrainedEncoder(device, MPNetConfig::kWeightPrefix), config_(std::move(config)) {
+  allocateParameters();
   bindParameters();
   bucketOfRelative_ = relativePositionBuckets(config_.maxTextLength()).to(device_);
 }
@@ -48,10 +42,9 @@ EncoderConfig MPNetEncoder::encoderConfig() const {
 
 std::unique_ptr<Encoder> MPNetEncoder::createLike() const { return std::make_unique<MPNetEncoder>(config_, device_); }
 
-// transformers' named_parameters order: embeddings, the layers, then the shared relative bias table.
-std::vector<std::pair<std::string, std::vector<int64_t>>> MPNetEncoder::expectedShapes() const {
+PretrainedEncoder::Shapes MPNetEncoder::expectedShapes() const {
   const int64_t h = config_.hiddenSize, i = config_.intermediateSize;
-  std::vector<std::pair<std::string, std::vector<int64_t>>> s = {
+  Shapes s = {
       {"embeddings.word_embeddings.weight", {config_.vocabSize, h}},
       {"embeddings.position_embeddings.weight", {config_.maxPositionEmbeddings, h}},
       {"embeddings.LayerNorm.weight", {h}},
@@ -76,13 +69,6 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> MPNetEncoder::expected
   return s;
 }
 
-at::Tensor& MPNetEncoder::param(const std::string& name) {
-  for (auto& [n, t] : params_) {
-    if (n == name) return t;
-  }
-  TORCH_CHECK(false, "internal: no parameter ", name);
-}
-
 void MPNetEncoder::bindParameters() {
   wordEmb_ = param("embeddings.word_embeddings.weight");
   posEmb_ = param("embeddings.position_embeddings.weight");
@@ -105,57 +91,8 @@ void MPNetEncoder::bindParameters() {
   }
 }
 
-std::vector<std::string> MPNetEncoder::parameterNames() const {
-  std::vector<std::string> names;
-  for (const auto& p : params_) names.push_back(p.first);
-  return names;
-}
-
 bool MPNetEncoder::decays(const std::string& name) const {
   return name.find("bias") == std::string::npos && name.find("LayerNorm") == std::string::npos;
-}
-
-void MPNetEncoder::load(const std::string& path) {
-  TensorMap file = readSafetensors(path);
-  // Checkpoints of *For* heads (MPNetForMaskedLM) prefix the encoder with "mpnet."; the encoder's own names carry none.
-  const std::string prefix = MPNetConfig::kWeightPrefix;
-  TensorMap stripped;
-  for (auto& [name, t] : file) {
-    const std::string key = name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
-    TORCH_CHECK(!stripped.count(key), path, ": tensor ", key, " appears both with and without the \"", prefix, "\" prefix");
-    stripped.emplace(key, t);
-  }
-  for (const auto& [name, shape] : expectedShapes()) {
-    auto it = stripped.find(name);
-    TORCH_CHECK(it != stripped.end(), path, ": missing tensor ", name, " (expected shape ", shapeString(shape), ")");
-    TORCH_CHECK(it->second.sizes() == at::IntArrayRef(shape), path, ": tensor ", name, " has shape ",
-                shapeString(it->second.sizes()), " but the config wants ", shapeString(shape));
-    TORCH_CHECK(it->second.scalar_type() == at::kFloat, path, ": tensor ", name, " is not a floating-point tensor");
-  }
-  // Weights saved after training diverged hold NaN/Inf and would give NaN embeddings with no error.
-  // One pass without a temporary (min and max are NaN or Inf exactly when some value is); the count only on failure.
-  for (const auto& [name, shape] : expectedShapes()) {
-    const at::Tensor& t = stripped.at(name);
-    if (t.numel() == 0) continue;
-    const auto [lo, hi] = at::aminmax(t);
-    if (std::isfinite(lo.item<double>()) && std::isfinite(hi.item<double>())) continue;
-    const int64_t bad = t.numel() - at::isfinite(t).sum().item<int64_t>();
-    TORCH_CHECK(false, path, ": tensor ", name, " holds ", bad, " non-finite values (NaN or Inf) of ", t.numel(),
-                "; the weights are unusable (saved after training diverged?)");
-  }
-  // All checks passed: only now replace the weights, so a bad file leaves the model untouched.
-  at::NoGradGuard noGrad;
-  for (auto& [name, t] : params_) {
-    t.copy_(stripped.at(name));
-    stripped.erase(name);
-  }
-  extras_ = std::move(stripped);
-}
-
-void MPNetEncoder::save(const std::string& path) const {
-  TensorMap all = extras_;
-  for (const auto& [name, t] : params_) all[name] = t.detach();
-  writeSafetensors(path, all);
 }
 
 void MPNetEncoder::init(uint64_t seed) {
@@ -213,15 +150,18 @@ at::Tensor MPNetEncoder::forward(const PackedBatch& batch, bool training, std::v
   if (hiddenStates) hiddenStates->assign(1, x);
   // One bias for all layers, as transformers computes it once per forward; with the key padding folded in.
   const at::Tensor mask = biasedAttentionMask(positionBias(batch.maxLength), batch);
-  auto heads3d = [&](const at::Tensor& y) { return y.view({t, heads, headDim}); };
   for (const Layer& w : layers_) {
-    at::Tensor ctx = biasedSelfAttention(heads3d(at::linear(x, w.qW, w.qB)), heads3d(at::linear(x, w.kW, w.kB)),
-                                         heads3d(at::linear(x, w.vW, w.vB)), mask, batch, config_.attentionProbsDropoutProb, training);
-    at::Tensor a = at::dropout(at::linear(ctx, w.oW, w.oB), pHidden, training);
-    x = at::layer_norm(a + x, {config_.hiddenSize}, w.attnLnW, w.attnLnB, config_.layerNormEps);
-    at::Tensor h = activation(at::linear(x, w.iW, w.iB), config_.hiddenAct);
-    at::Tensor o = at::dropout(at::linear(h, w.outW, w.outB), pHidden, training);
-    x = at::layer_norm(o + x, {config_.hiddenSize}, w.outLnW, w.outLnB, config_.layerNormEps);
+    // By value what a checkpointed layer's backward reads again after forward returns (LayerCheckpoint.h).
+    x = runLayer([this, &w, batch, mask, t, heads, headDim, pHidden, training](at::Tensor x) {
+      auto heads3d = [&](const at::Tensor& y) { return y.view({t, heads, headDim}); };
+      at::Tensor ctx = biasedSelfAttention(heads3d(at::linear(x, w.qW, w.qB)), heads3d(at::linear(x, w.kW, w.kB)),
+                                           heads3d(at::linear(x, w.vW, w.vB)), mask, batch, config_.attentionProbsDropoutProb, training);
+      at::Tensor a = at::dropout(at::linear(ctx, w.oW, w.oB), pHidden, training);
+      x = at::layer_norm(a + x, {config_.hiddenSize}, w.attnLnW, w.attnLnB, config_.layerNormEps);
+      at::Tensor h = activation(at::linear(x, w.iW, w.iB), config_.hiddenAct);
+      at::Tensor o = at::dropout(at::linear(h, w.outW, w.outB), pHidden, training);
+      return at::layer_norm(o + x, {config_.hiddenSize}, w.outLnW, w.outLnB, config_.layerNormEps);
+    }, x, gradientCheckpointing_ && training);
     if (hiddenStates) hiddenStates->push_back(x);
   }
   return x;

@@ -21,31 +21,21 @@
 #include <utility>
 #include <vector>
 
-#include "Encoder.h"
 #include "MPNetConfig.h"
 #include "PackedBatch.h"
-#include "Safetensors.h"
+#include "PretrainedEncoder.h"
 
 namespace embedforge {
 
-class MPNetEncoder : public Encoder {
+class MPNetEncoder : public PretrainedEncoder {
  public:
   MPNetEncoder(MPNetConfig config, at::Device device);
 
   const MPNetConfig& config() const { return config_; }
   EncoderConfig encoderConfig() const override;
-  const at::Device& device() const override { return device_; }
-  const std::vector<std::pair<std::string, at::Tensor>>& parameters() const override { return params_; }
-  std::vector<std::string> parameterNames() const override;
-  /** Tensors of the loaded file the encoder does not use (names without "mpnet."). */
-  const TensorMap& extras() const { return extras_; }
   /** As the HF Trainer decides: not biases (relative_attention_bias included: its name holds "bias"), not LayerNorms. */
   bool decays(const std::string& name) const override;
 
-  /** Loads safetensors (optional "mpnet." prefix); checks presence, shape and finiteness of every parameter
-   *  before replacing any. */
-  void load(const std::string& path) override;
-  void save(const std::string& path) const override;
   /** transformers' init: normal(0, initializer_range) for linear and embedding weights (the relative bias
    *  table too), zero biases, LayerNorm 1/0, row padding_idx = 1 of the word and position tables zero. */
   void init(uint64_t seed) override;
@@ -61,16 +51,13 @@ class MPNetEncoder : public Encoder {
   struct Layer {
     at::Tensor qW, qB, kW, kB, vW, vB, oW, oB, attnLnW, attnLnB, iW, iB, outW, outB, outLnW, outLnB;
   };
-  at::Tensor& param(const std::string& name);
   void bindParameters();
-  std::vector<std::pair<std::string, std::vector<int64_t>>> expectedShapes() const;
+  /** transformers' named_parameters order: embeddings, the layers, then the shared relative bias table. */
+  Shapes expectedShapes() const override;
   /** (heads, L, L) score bias for texts padded to L tokens. */
   at::Tensor positionBias(int64_t length) const;
 
   MPNetConfig config_;
-  at::Device device_;
-  std::vector<std::pair<std::string, at::Tensor>> params_;
-  TensorMap extras_;
   at::Tensor wordEmb_, posEmb_, embLnW_, embLnB_, relBias_;
   at::Tensor bucketOfRelative_;  // relativePositionBuckets(maxTextLength) on the device
   std::vector<Layer> layers_;

@@ -8,18 +8,11 @@
 #include <cmath>
 
 #include "Attention.h"
+#include "LayerCheckpoint.h"
 
 namespace embedforge {
 
 namespace {
-
-const char* kPrefix = "model.";  // ModernBertForMaskedLM & co. keep the encoder under "model."
-
-std::string shapeString(at::IntArrayRef shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 bool endsWith(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
@@ -58,12 +51,11 @@ at::Tensor rotate(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& 
 
 }  // namespace
 
-ModernBertEncoder::ModernBertEncoder(ModernBertConfig config, at::Device device) : config_(std::move(config)), device_(device) {
+ModernBertEncoder::ModernBertEncoder(ModernBertConfig config, at::Device device)
+    : PretrainedEncoder(device, "model."), config_(std::move(config)) {
   TORCH_CHECK(static_cast<int64_t>(config_.globalLayers.size()) == config_.numHiddenLayers,
               "internal: ModernBertConfig names ", config_.globalLayers.size(), " layer types for ", config_.numHiddenLayers, " layers");
-  for (const auto& [name, shape] : expectedShapes()) {
-    params_.emplace_back(name, at::zeros(shape, at::TensorOptions().dtype(at::kFloat).device(device_)).requires_grad_(true));
-  }
+  allocateParameters();
   bindLayers();
 }
 
@@ -73,9 +65,9 @@ EncoderConfig ModernBertEncoder::encoderConfig() const {
 
 std::unique_ptr<Encoder> ModernBertEncoder::createLike() const { return std::make_unique<ModernBertEncoder>(config_, device_); }
 
-std::vector<std::pair<std::string, std::vector<int64_t>>> ModernBertEncoder::expectedShapes() const {
+PretrainedEncoder::Shapes ModernBertEncoder::expectedShapes() const {
   const int64_t h = config_.hiddenSize, i = config_.intermediateSize;
-  std::vector<std::pair<std::string, std::vector<int64_t>>> s;
+  Shapes s;
   auto norm = [&](const std::string& name) {
     s.push_back({name + ".weight", {h}});
     if (config_.normBias) s.push_back({name + ".bias", {h}});
@@ -100,86 +92,31 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> ModernBertEncoder::exp
 }
 
 // The named parameter, or an undefined tensor (an absent bias) that at::linear / at::layer_norm take as none.
-at::Tensor ModernBertEncoder::param(const std::string& name) const {
-  for (const auto& [n, t] : params_) {
-    if (n == name) return t;
-  }
-  return at::Tensor();
-}
-
 void ModernBertEncoder::bindLayers() {
-  tokEmb_ = param("embeddings.tok_embeddings.weight");
-  embNormW_ = param("embeddings.norm.weight");
-  embNormB_ = param("embeddings.norm.bias");
-  finalNormW_ = param("final_norm.weight");
-  finalNormB_ = param("final_norm.bias");
+  tokEmb_ = paramOrNone("embeddings.tok_embeddings.weight");
+  embNormW_ = paramOrNone("embeddings.norm.weight");
+  embNormB_ = paramOrNone("embeddings.norm.bias");
+  finalNormW_ = paramOrNone("final_norm.weight");
+  finalNormB_ = paramOrNone("final_norm.bias");
   layers_.clear();
   for (int64_t n = 0; n < config_.numHiddenLayers; ++n) {
     const std::string p = "layers." + std::to_string(n) + ".";
     Layer l;
     l.global = config_.globalLayers[n];
-    l.attnNormW = param(p + "attn_norm.weight"); l.attnNormB = param(p + "attn_norm.bias");
-    l.qkvW = param(p + "attn.Wqkv.weight"); l.qkvB = param(p + "attn.Wqkv.bias");
-    l.attnOutW = param(p + "attn.Wo.weight"); l.attnOutB = param(p + "attn.Wo.bias");
-    l.mlpNormW = param(p + "mlp_norm.weight"); l.mlpNormB = param(p + "mlp_norm.bias");
-    l.wiW = param(p + "mlp.Wi.weight"); l.wiB = param(p + "mlp.Wi.bias");
-    l.woW = param(p + "mlp.Wo.weight"); l.woB = param(p + "mlp.Wo.bias");
+    l.attnNormW = paramOrNone(p + "attn_norm.weight"); l.attnNormB = paramOrNone(p + "attn_norm.bias");
+    l.qkvW = paramOrNone(p + "attn.Wqkv.weight"); l.qkvB = paramOrNone(p + "attn.Wqkv.bias");
+    l.attnOutW = paramOrNone(p + "attn.Wo.weight"); l.attnOutB = paramOrNone(p + "attn.Wo.bias");
+    l.mlpNormW = paramOrNone(p + "mlp_norm.weight"); l.mlpNormB = paramOrNone(p + "mlp_norm.bias");
+    l.wiW = paramOrNone(p + "mlp.Wi.weight"); l.wiB = paramOrNone(p + "mlp.Wi.bias");
+    l.woW = paramOrNone(p + "mlp.Wo.weight"); l.woB = paramOrNone(p + "mlp.Wo.bias");
     layers_.push_back(l);
   }
-}
-
-std::vector<std::string> ModernBertEncoder::parameterNames() const {
-  std::vector<std::string> names;
-  for (const auto& p : params_) names.push_back(p.first);
-  return names;
 }
 
 bool ModernBertEncoder::decays(const std::string& name) const {
   // get_decay_parameter_names: nothing inside an nn.LayerNorm (embeddings.norm, attn_norm, mlp_norm, final_norm)
   // and no name containing "bias".
   return name.find("bias") == std::string::npos && name.find("norm") == std::string::npos;
-}
-
-void ModernBertEncoder::load(const std::string& path) {
-  TensorMap file = readSafetensors(path);
-  const std::string prefix = kPrefix;
-  TensorMap stripped;
-  for (auto& [name, t] : file) {
-    const std::string key = name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
-    TORCH_CHECK(!stripped.count(key), path, ": tensor ", key, " appears both with and without the \"", prefix, "\" prefix");
-    stripped.emplace(key, t);
-  }
-  const auto shapes = expectedShapes();
-  for (const auto& [name, shape] : shapes) {
-    auto it = stripped.find(name);
-    TORCH_CHECK(it != stripped.end(), path, ": missing tensor ", name, " (expected shape ", shapeString(shape), ")");
-    TORCH_CHECK(it->second.sizes() == at::IntArrayRef(shape), path, ": tensor ", name, " has shape ",
-                shapeString(it->second.sizes()), " but the config wants ", shapeString(shape));
-    TORCH_CHECK(it->second.scalar_type() == at::kFloat, path, ": tensor ", name, " is not a floating-point tensor");
-  }
-  // Weights saved after training diverged hold NaN/Inf and would give NaN embeddings with no error.
-  for (const auto& [name, shape] : shapes) {
-    const at::Tensor& t = stripped.at(name);
-    if (t.numel() == 0) continue;
-    const auto [lo, hi] = at::aminmax(t);
-    if (std::isfinite(lo.item<double>()) && std::isfinite(hi.item<double>())) continue;
-    const int64_t bad = t.numel() - at::isfinite(t).sum().item<int64_t>();
-    TORCH_CHECK(false, path, ": tensor ", name, " holds ", bad, " non-finite values (NaN or Inf) of ", t.numel(),
-                "; the weights are unusable (saved after training diverged?)");
-  }
-  // All checks passed: only now replace the weights, so a bad file leaves the model untouched.
-  at::NoGradGuard noGrad;
-  for (auto& [name, t] : params_) {
-    t.copy_(stripped.at(name));
-    stripped.erase(name);
-  }
-  extras_ = std::move(stripped);
-}
-
-void ModernBertEncoder::save(const std::string& path) const {
-  TensorMap all = extras_;
-  for (const auto& [name, t] : params_) all[name] = t.detach();
-  writeSafetensors(path, all);
 }
 
 void ModernBertEncoder::init(uint64_t seed) {
@@ -226,15 +163,18 @@ at::Tensor ModernBertEncoder::forward(const PackedBatch& batch, bool training, s
   const auto local = rotaryTables(batch.positions, config_.localRopeTheta);
   for (size_t n = 0; n < layers_.size(); ++n) {
     const Layer& w = layers_[n];
-    const at::Tensor normed = n == 0 ? x : at::layer_norm(x, {h}, w.attnNormW, w.attnNormB, config_.normEps);
-    const std::vector<at::Tensor> qkv = at::linear(normed, w.qkvW, w.qkvB).view({t, 3, heads, headDim}).unbind(1);
-    const auto& [cos, sin] = w.global ? global : local;
-    const std::optional<int64_t> window = w.global ? std::nullopt : std::optional<int64_t>(config_.windowHalf());
-    at::Tensor ctx = varlenSelfAttention(rotate(qkv[0], cos, sin), rotate(qkv[1], cos, sin), qkv[2], batch,
-                                         config_.attentionDropout, training, window);
-    x = x + at::dropout(at::linear(ctx, w.attnOutW, w.attnOutB), pAttn, training);
-    const std::vector<at::Tensor> inputGate = at::linear(at::layer_norm(x, {h}, w.mlpNormW, w.mlpNormB, config_.normEps), w.wiW, w.wiB).chunk(2, -1);
-    x = x + at::linear(at::dropout(activation(inputGate[0], config_.hiddenActivation) * inputGate[1], pMlp, training), w.woW, w.woB);
+    // By value what a checkpointed layer's backward reads again after forward returns (LayerCheckpoint.h).
+    x = runLayer([this, &w, n, batch, global, local, t, h, heads, headDim, pAttn, pMlp, training](at::Tensor x) {
+      const at::Tensor normed = n == 0 ? x : at::layer_norm(x, {h}, w.attnNormW, w.attnNormB, config_.normEps);
+      const std::vector<at::Tensor> qkv = at::linear(normed, w.qkvW, w.qkvB).view({t, 3, heads, headDim}).unbind(1);
+      const auto& [cos, sin] = w.global ? global : local;
+      const std::optional<int64_t> window = w.global ? std::nullopt : std::optional<int64_t>(config_.windowHalf());
+      at::Tensor ctx = varlenSelfAttention(rotate(qkv[0], cos, sin), rotate(qkv[1], cos, sin), qkv[2], batch,
+                                           config_.attentionDropout, training, window);
+      x = x + at::dropout(at::linear(ctx, w.attnOutW, w.attnOutB), pAttn, training);
+      const std::vector<at::Tensor> inputGate = at::linear(at::layer_norm(x, {h}, w.mlpNormW, w.mlpNormB, config_.normEps), w.wiW, w.wiB).chunk(2, -1);
+      return x + at::linear(at::dropout(activation(inputGate[0], config_.hiddenActivation) * inputGate[1], pMlp, training), w.woW, w.woB);
+    }, x, gradientCheckpointing_ && training);
     if (hiddenStates && n + 1 < layers_.size()) hiddenStates->push_back(x);
   }
   x = at::layer_norm(x, {h}, finalNormW_, finalNormB_, config_.normEps);

@@ -26,29 +26,21 @@
 #include <utility>
 #include <vector>
 
-#include "Encoder.h"
 #include "ModernBertConfig.h"
 #include "PackedBatch.h"
-#include "Safetensors.h"
+#include "PretrainedEncoder.h"
 
 namespace embedforge {
 
-class ModernBertEncoder : public Encoder {
+class ModernBertEncoder : public PretrainedEncoder {
  public:
   ModernBertEncoder(ModernBertConfig config, at::Device device);
 
   const ModernBertConfig& config() const { return config_; }
   EncoderConfig encoderConfig() const override;
-  const at::Device& device() const override { return device_; }
-  const std::vector<std::pair<std::string, at::Tensor>>& parameters() const override { return params_; }
-  std::vector<std::string> parameterNames() const override;
-  const TensorMap& extras() const { return extras_; }
   /** As the HF Trainer decides: not biases, not the LayerNorms' weights (every *norm*); the embeddings decay. */
   bool decays(const std::string& name) const override;
 
-  /** Loads safetensors (the "model." prefix optional); checks presence, shape and finiteness of every parameter. */
-  void load(const std::string& path) override;
-  void save(const std::string& path) const override;
   /** transformers' ModernBERT init: truncated normal (+-initializer_cutoff_factor std) with std initializer_range for
    *  the embeddings, Wqkv and Wi, initializer_range / sqrt(2 * num_hidden_layers) for attn.Wo and mlp.Wo; zero
    *  biases; norms 1 / 0. Drawn on the CPU, so a seed gives the same weights on every device. */
@@ -62,16 +54,13 @@ class ModernBertEncoder : public Encoder {
     bool global = true;
     at::Tensor attnNormW, attnNormB, qkvW, qkvB, attnOutW, attnOutB, mlpNormW, mlpNormB, wiW, wiB, woW, woB;
   };
-  at::Tensor param(const std::string& name) const;
   void bindLayers();
-  std::vector<std::pair<std::string, std::vector<int64_t>>> expectedShapes() const;
+  /** The "model." prefix of ModernBertForMaskedLM & co. is optional in files. */
+  Shapes expectedShapes() const override;
   /** (T, headDim) cos and sin of the rotary angles for each token's position, for base theta. */
   std::pair<at::Tensor, at::Tensor> rotaryTables(const at::Tensor& positions, double theta) const;
 
   ModernBertConfig config_;
-  at::Device device_;
-  std::vector<std::pair<std::string, at::Tensor>> params_;
-  TensorMap extras_;
   at::Tensor tokEmb_, embNormW_, embNormB_, finalNormW_, finalNormB_;
   std::vector<Layer> layers_;
 };
