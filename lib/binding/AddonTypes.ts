@@ -230,6 +230,11 @@ export interface DeviceInfo {
   cudaDeviceName: string;
   bf16Supported: boolean;
   torchVersion: string;
+  /** The CUDA runtime LibTorch was built against ("13.0"), or "" for a CPU LibTorch; known without a GPU. */
+  torchCudaVersion: string;
+  /** The CUDA-only kernels the engine calls (flash/efficient attention, fused AdamW, autocast), by
+   *  "op (dispatch key)": registered by libtorch_cuda or not. Empty for a CPU LibTorch. */
+  cudaKernels: Record<string, boolean>;
 }
 
 /**

@@ -39,6 +39,10 @@ Napi::Value GetDeviceInfo(const Napi::CallbackInfo& info) {
   o.Set("cudaDeviceName", d.cudaDeviceName);
   o.Set("bf16Supported", d.bf16Supported);
   o.Set("torchVersion", d.torchVersion);
+  o.Set("torchCudaVersion", d.torchCudaVersion);
+  Napi::Object kernels = Napi::Object::New(info.Env());
+  for (const auto& [name, registered] : d.cudaKernels) kernels.Set(name, registered);
+  o.Set("cudaKernels", kernels);
   return o;
 }
 

@@ -3,6 +3,8 @@
 #include "DeviceInfo.h"
 
 #include <ATen/Context.h>
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <dlfcn.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
@@ -37,11 +39,44 @@ DriverInfo queryDriver() {
   return info;
 }
 
+// The ops whose CUDA kernels the engine's CUDA paths need, and the dispatch key each must have a kernel for.
+struct CudaKernel {
+  const char* op;
+  c10::DispatchKey key;
+};
+constexpr CudaKernel kCudaKernels[] = {
+    {"aten::_flash_attention_forward", c10::DispatchKey::CUDA},   // Attention.cpp: packed varlen attention
+    {"aten::_flash_attention_backward", c10::DispatchKey::CUDA},
+    {"aten::_efficient_attention_forward", c10::DispatchKey::CUDA},  // BiasedAttention (MPNet): SDPA with a mask
+    {"aten::_efficient_attention_backward", c10::DispatchKey::CUDA},
+    {"aten::_fused_adamw_", c10::DispatchKey::CUDA},
+    {"aten::linear", c10::DispatchKey::AutocastCUDA},  // bf16/fp16 autocast (Precision.cpp)
+};
+
+bool hasKernel(const CudaKernel& k) {
+  auto op = c10::Dispatcher::singleton().findOp(c10::OperatorName(k.op, ""));
+  return op.has_value() && op->hasKernelForDispatchKey(k.key);
+}
+
+// CUDART_VERSION as libtorch_cuda was compiled with it (e.g. 13000 -> "13.0"); throws without libtorch_cuda.
+std::string cudaBuildVersion() {
+  try {
+    const long v = at::detail::getCUDAHooks().versionCUDART();
+    return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10);
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
 }  // namespace
 
 DeviceInfo deviceInfo() {
   DeviceInfo out;
   out.torchVersion = TORCH_VERSION;
+  out.torchCudaVersion = cudaBuildVersion();
+  if (!out.torchCudaVersion.empty()) {
+    for (const CudaKernel& k : kCudaKernels) out.cudaKernels.emplace_back(std::string(k.op) + " (" + c10::toString(k.key) + ")", hasKernel(k));
+  }
   out.cudaAvailable = torch::cuda::is_available();
   if (out.cudaAvailable) {
     out.cudaDeviceCount = static_cast<int64_t>(torch::cuda::device_count());

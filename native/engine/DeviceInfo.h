@@ -2,6 +2,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace embedforge {
 
@@ -11,6 +13,12 @@ struct DeviceInfo {
   std::string cudaDeviceName;
   bool bf16Supported = false;
   std::string torchVersion;
+  /** The CUDA runtime LibTorch was built against ("13.0"), read from libtorch_cuda's hooks; "" when the
+   *  addon was linked without it (a CPU LibTorch). Needs no GPU. */
+  std::string torchCudaVersion;
+  /** CUDA-only kernels the engine calls, as registered with the dispatcher by libtorch_cuda (no GPU needed):
+   *  name -> registered. An empty map without libtorch_cuda. */
+  std::vector<std::pair<std::string, bool>> cudaKernels;
 };
 
 DeviceInfo deviceInfo();

@@ -1,5 +1,8 @@
 // Validation and the per-token integers are CPU work; they travel to the device in one copy
 // (ids, positions, segments, offsets side by side) and everything else is derived there.
+// On CUDA the host buffer is pinned (PyTorch's caching host allocator) and the copy asynchronous, so
+// packing never waits for the GPU: the allocator records the copy on the stream and reuses the buffer
+// only once that copy is done, so it may go out of scope here.
 #include "PackedBatch.h"
 
 #include <c10/util/Exception.h>
@@ -27,7 +30,8 @@ PackedBatch packBatch(const PackedTexts& texts, int64_t vocabSize, int64_t maxPo
     maxLen = std::max(maxLen, len);
   }
   // One host buffer: [ids (T) | positions (T) | segments (T) | cuSeqlens (B + 1)].
-  at::Tensor host = at::empty({3 * total + batch + 1}, at::kLong);
+  const bool cuda = device.is_cuda();
+  at::Tensor host = at::empty({3 * total + batch + 1}, at::TensorOptions().dtype(at::kLong).pinned_memory(cuda));
   int64_t* idsOut = host.data_ptr<int64_t>();
   int64_t* posOut = idsOut + total;
   int64_t* segOut = posOut + total;
@@ -45,7 +49,7 @@ PackedBatch packBatch(const PackedTexts& texts, int64_t vocabSize, int64_t maxPo
   }
   for (int64_t i = 0; i <= batch; ++i) cuOut[i] = cu[i];
 
-  at::Tensor dev = host.to(device);
+  at::Tensor dev = host.to(device, /*non_blocking=*/cuda);
   PackedBatch out;
   out.ids = dev.narrow(0, 0, total);
   out.positions = dev.narrow(0, total, total);

@@ -24,8 +24,8 @@ jest.mock('../../lib/binding/addon', () => {
 // Imported after the mock so that resolveDevice sees it.
 import { checkDeviceName, checkTrainingDevice, isCuda, resolveDevice } from '../../lib/models/device';
 
-const TWO_GPUS: DeviceInfo = { cudaAvailable: true, cudaDeviceCount: 2, cudaDeviceName: 'Fake GPU', bf16Supported: true, torchVersion: 'x' };
-const NO_GPU: DeviceInfo = { cudaAvailable: false, cudaDeviceCount: 0, cudaDeviceName: '', bf16Supported: false, torchVersion: 'x' };
+const TWO_GPUS: DeviceInfo = { cudaAvailable: true, cudaDeviceCount: 2, cudaDeviceName: 'Fake GPU', bf16Supported: true, torchVersion: 'x', torchCudaVersion: '13.0', cudaKernels: {} };
+const NO_GPU: DeviceInfo = { cudaAvailable: false, cudaDeviceCount: 0, cudaDeviceName: '', bf16Supported: false, torchVersion: 'x', torchCudaVersion: '', cudaKernels: {} };
 
 describe('device names', () => {
   test('accepted spellings; anything else is refused with the valid ones', () => {
