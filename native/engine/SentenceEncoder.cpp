@@ -137,7 +137,9 @@ StagedLoss SentenceEncoder::stageLoss(const PackedBatch& packed, const LossBatch
   at::Tensor labels;
   if (!batch.labels.empty()) {
     TORCH_CHECK(static_cast<int64_t>(batch.labels.size()) == rows, "got ", batch.labels.size(), " labels for a batch of ", rows, " rows");
-    labels = at::tensor(batch.labels, at::kFloat).to(device_);
+    labels = at::tensor(batch.labels, at::kFloat);
+    // Pinned and asynchronous on CUDA: a pageable copy would make the host wait for the device.
+    if (device_.is_cuda()) labels = labels.pin_memory().to(device_, /*non_blocking=*/true);
   }
   TORCH_CHECK(batch.lossIndex >= 0 && batch.lossIndex < static_cast<int64_t>(losses_.size()), "lossIndex ", batch.lossIndex,
               " is outside the ", losses_.size(), " configured loss(es)");
@@ -173,19 +175,28 @@ TrainStepResult SentenceEncoder::trainStep(const TrainStepRequest& r) {
   const bool fp16 = spec_->precision == Precision::Fp16 && device_.is_cuda();
   TrainStepResult result;
   result.gradNorm = std::numeric_limits<double>::quiet_NaN();
+  // One read-back from the device per call (a host synchronisation on CUDA): the loss, and at an optimizer
+  // step the gradient norm, come back together once backward is queued. A non-finite loss is therefore
+  // found after its backward rather than before; either way the step's gradients are dropped and the
+  // weights and optimizer state stay untouched, so the outcome is the same.
+  auto rejectNonFiniteLoss = [&] {
+    if (std::isfinite(result.loss)) return;
+    zeroGrad();
+    TORCH_CHECK(false, "non-finite loss (", describeNonFinite(result.loss), ") at this step");
+  };
   try {
     StagedLoss loss = stageLoss(batch, r.batch);
-    result.loss = loss.value.item<double>();
-    if (!std::isfinite(result.loss)) {
-      zeroGrad();
-      TORCH_CHECK(false, "non-finite loss (", describeNonFinite(result.loss), ") at this step");
-    }
+    const at::Tensor lossValue = loss.value.detach();
     // d (loss / lossDivisor * fp16 scale) / d loss, handed to the loss's backward so that a
     // multi-forward loss applies the accumulation divisor and the loss scale to every mini-batch.
     at::Tensor gradOutput = at::ones_like(loss.value) / r.lossDivisor;
     if (fp16) gradOutput = gradOutput * scaler_.scale();
     loss.backward(gradOutput);
-    if (!r.optimizerStep) return result;
+    if (!r.optimizerStep) {
+      result.loss = lossValue.item<double>();
+      rejectNonFiniteLoss();
+      return result;
+    }
 
     std::vector<at::Tensor> grads;
     for (const auto& p : encoder_->parameters()) {
@@ -204,11 +215,19 @@ TrainStepResult SentenceEncoder::trainStep(const TrainStepRequest& r) {
     }
     std::vector<at::Tensor> norms;
     for (const auto& g : grads) norms.push_back(g.norm(2));
-    at::Tensor total = norms.empty() ? at::zeros({}, at::kFloat) : at::stack(norms).norm(2);
-    result.gradNorm = total.item<double>();
-    bool lossGradsFinite = true;
-    for (const auto& g : lossGrads) lossGradsFinite = lossGradsFinite && g.isfinite().all().item<bool>();
-    if (!lossGradsFinite && std::isfinite(result.gradNorm)) result.gradNorm = std::numeric_limits<double>::infinity();
+    at::Tensor total = norms.empty() ? at::zeros({}, lossValue.options()) : at::stack(norms).norm(2);
+    // [loss, grad norm, whether every loss-owned gradient is finite] in one copy to the host.
+    std::vector<at::Tensor> flags{lossValue.to(at::kDouble).reshape({}), total.to(at::kDouble)};
+    std::vector<at::Tensor> lossGradsFinite;
+    for (const auto& g : lossGrads) lossGradsFinite.push_back(g.isfinite().all());
+    flags.push_back(lossGradsFinite.empty() ? at::ones({}, flags[0].options())
+                                            : at::stack(lossGradsFinite).all().to(at::kDouble));
+    const at::Tensor host = at::stack(flags).to(at::kCPU);
+    const double* read = host.data_ptr<double>();
+    result.loss = read[0];
+    rejectNonFiniteLoss();
+    result.gradNorm = read[1];
+    if (read[2] == 0.0 && std::isfinite(result.gradNorm)) result.gradNorm = std::numeric_limits<double>::infinity();
     if (!std::isfinite(result.gradNorm)) {
       zeroGrad();
       if (fp16) {  // the dynamic loss scale overflowed: skip this step and retry smaller, as GradScaler does
