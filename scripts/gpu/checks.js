@@ -7,8 +7,11 @@
  * Needs the compiled TypeScript (dist/) and the addon; runs on any device (`--device cpu --quick` is the dry
  * run used here: tiny shapes, few steps).
  *
- *   node scripts/gpu/checks.js --out DIR [--device cuda] [--python python3] [--models DIR] [--data DIR] [--quick]
+ *   node scripts/gpu/checks.js --out DIR [--device cuda] [--python python3] [--models DIR] [--data DIR] [--quick] [--core]
  *                              [--only embeddings,irMetrics,outOfMemory,throughput,training,tutorials]
+ *
+ * --core keeps the core parity checks at a size that fits the quick GPU run (gpu-run.sh --quick): embeddings
+ * fp32/bf16 on fewer texts, and training of the first shape only, fp32 and bf16, dropout-free, 10 steps.
  *
  * --only defaults to $EMBEDFORGE_CHECKS, so that a GPU call can split the checks over two commands (each has
  * a 10-minute limit there) through scripts/gpu/gpu-run.sh: `EMBEDFORGE_CHECKS=training,tutorials bash ...`.
@@ -41,6 +44,7 @@ const PYTHON = opt('python', 'python3');
 const MODELS = path.resolve(opt('models', path.join(root, '..', 'shared', 'data', 'models')));
 const DATA = path.resolve(opt('data', path.join(root, '..', 'shared', 'data')));
 const QUICK = flag('quick');
+const CORE = flag('core');
 const WORK = path.join(OUT, 'work');
 fs.mkdirSync(WORK, { recursive: true });
 
@@ -201,7 +205,7 @@ function recordWallTime(name, run) {
 const CHECKS = {
   /** fp32 and bf16 embeddings against sentence-transformers on the same device; folders saved here load there. */
   async embeddings() {
-    const texts = legal('test', QUICK ? 24 : 256).flatMap((r) => [r.anchor, r.positive]);
+    const texts = legal('test', QUICK ? 24 : CORE ? 64 : 256).flatMap((r) => [r.anchor, r.positive]);
     const textsFile = path.join(WORK, 'texts.json');
     fs.writeFileSync(textsFile, JSON.stringify(texts));
     for (const s of SHAPES) {
@@ -282,7 +286,7 @@ const CHECKS = {
    * retrieval quality on held-out legal pairs instead.
    */
   async training() {
-    const steps = QUICK ? 20 : 200;
+    const steps = CORE ? 10 : QUICK ? 20 : 200;
     const records = legal('train', QUICK ? 400 : Infinity).map((r) => ({ anchor: r.anchor, positive: r.positive }));
     const heldOut = legal('test', Infinity);
     // A larger rate for the few quick steps, so that the tiny models' losses move away from log(batch size).
@@ -290,7 +294,7 @@ const CHECKS = {
       lr_scheduler_type: 'linear', warmup_ratio: 0.1, weight_decay: 0.01, max_grad_norm: 1.0, batch_sampler: 'no_duplicates' };
     const fp32 = DEVICE === 'cuda' ? { tf32: false } : {};
     const lossSpec = { name: 'MultipleNegativesRankingLoss', scale: 20 };
-    for (const s of SHAPES) {
+    for (const s of CORE ? SHAPES.slice(0, 1) : SHAPES) {
       // The models of makeModels (random, seed 0, BertConfig's default dropout 0.1), and the same weights without dropout.
       const noDropout = withDropout(path.join(WORK, s.name), path.join(WORK, `${s.name}-dropout0`), 0);
       const fp = await trainBoth(`${s.name}-fp32`, noDropout, records, { ...hfArgs, ...fp32 }, lossSpec);
@@ -301,6 +305,7 @@ const CHECKS = {
       } else {
         record(`${s.name} training bf16 autocast`, 'rel diff <= 2% at every step', 'not measured on cpu', true);
       }
+      if (CORE) continue;  // the dropout run compares retrieval quality after training: not a core check
       const evaluator = ef.InformationRetrievalEvaluator.fromPairs(heldOut, { writeCsv: false });
       const before = await evaluator.evaluate(await ef.SentenceTransformer.load(path.join(WORK, s.name), { device: DEVICE }));
       const run = await trainBoth(`${s.name}-dropout`, path.join(WORK, s.name), records, { ...hfArgs, ...fp32 }, lossSpec);

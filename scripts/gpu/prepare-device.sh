@@ -12,6 +12,8 @@ bash scripts/setup.sh
 rm -rf "$D/dist" "$D/node_modules" "$D/models" "$D/data"
 mkdir -p "$D/node_modules" "$D/models" "$D/data"
 cp "$SHARED/device/node-v20.20.2-linux-x64.xz" "$D/" 2>/dev/null || [ -f "$D/node-v20.20.2-linux-x64.xz" ]
+# The benchmark's references (scripts/gpu/bench.js): sentence-transformers' step and the packed PyTorch step.
+cp "$SHARED/device/st_anchor.py" "$SHARED/device/packed_reference.py" "$D/"
 cp -r dist "$D/dist"
 # Runtime dependencies (package.json "dependencies") and the build-time headers; no dev tooling.
 for dir in $(npm ls --omit=dev --all --parseable 2>/dev/null | sed "s|^$PWD/||" | grep '^node_modules/') \
