@@ -128,9 +128,11 @@ at::Tensor BertEncoder::forward(const PackedBatch& batch, bool training, std::ve
   for (const Layer& w : layers_) {
     // By value what a checkpointed layer's backward reads again after forward returns (LayerCheckpoint.h).
     x = runLayer([this, &w, batch, t, heads, headDim, pHidden, training](at::Tensor x) {
-      auto heads3d = [&](const at::Tensor& y) { return y.view({t, heads, headDim}); };
-      at::Tensor ctx = varlenSelfAttention(heads3d(at::linear(x, w.qW, w.qB)), heads3d(at::linear(x, w.kW, w.kB)),
-                                           heads3d(at::linear(x, w.vW, w.vB)), batch, config_.attentionProbsDropoutProb, training);
+      // Fused QKV: one (T, H) x (H, 3H) projection instead of three; the weights stay as Hugging Face names
+      // them and are concatenated at use (3H x H, small beside the GEMM; its backward splits the gradient).
+      const std::vector<at::Tensor> qkv = at::linear(x, at::cat({w.qW, w.kW, w.vW}), at::cat({w.qB, w.kB, w.vB}))
+                                              .view({t, 3, heads, headDim}).unbind(1);  // 3 x (T, heads, headDim)
+      at::Tensor ctx = varlenSelfAttention(qkv[0], qkv[1], qkv[2], batch, config_.attentionProbsDropoutProb, training);
       at::Tensor a = at::dropout(at::linear(ctx, w.aoW, w.aoB), pHidden, training);
       x = at::layer_norm(a + x, {config_.hiddenSize}, w.aoLnW, w.aoLnB, config_.layerNormEps);
       at::Tensor h = activation(at::linear(x, w.iW, w.iB), config_.hiddenAct);
