@@ -50,7 +50,9 @@ constexpr CudaKernel kCudaKernels[] = {
     {"aten::_efficient_attention_forward", c10::DispatchKey::CUDA},  // BiasedAttention (MPNet): SDPA with a mask
     {"aten::_efficient_attention_backward", c10::DispatchKey::CUDA},
     {"aten::_fused_adamw_", c10::DispatchKey::CUDA},
-    {"aten::linear", c10::DispatchKey::AutocastCUDA},  // bf16/fp16 autocast (Precision.cpp)
+    // bf16/fp16 autocast (Precision.cpp). Its CUDA casts are registered by libtorch_cpu, so unlike the rows
+    // above this one does not prove libtorch_cuda is loaded; the CUDA version and the kernels above do.
+    {"aten::linear", c10::DispatchKey::AutocastCUDA},
 };
 
 bool hasKernel(const CudaKernel& k) {
