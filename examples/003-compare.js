@@ -22,7 +22,7 @@
  *                           fine-tuned model's card
  *     --threads N           CPU threads of both sides (torch.set_num_threads; OMP_NUM_THREADS for embedforge)
  *     --device cpu|cuda     default cpu
- *     --work DIR            where the data, model views and outputs go (default: a new temporary folder)
+ *     --work DIR            where the data, model view, outputs and each side's log go (default: a new temporary folder)
  *     --json FILE           also write every number as JSON
  *     --python PATH         the reference virtualenv's python (default: scripts/setup-python.sh's)
  *
@@ -166,10 +166,12 @@ function parseSet(pairs) {
   return out;
 }
 
-function run(command, args, options) {
+/** Runs a side to completion; its stdout and stderr are kept in `log` (the work folder) for a look afterwards. */
+function run(command, args, options, log) {
   const t0 = Date.now();
   const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...options });
   const seconds = (Date.now() - t0) / 1000;
+  fs.writeFileSync(log, `$ ${[command, ...args].join(' ')}\n\n--- stdout\n${r.stdout ?? ''}\n--- stderr\n${r.stderr ?? ''}`);
   if (r.status !== 0) {
     fail(`${path.basename(command)} ${args.slice(0, 2).join(' ')} failed (exit ${r.status ?? r.signal}):\n${(r.stderr || '').slice(-4000)}`);
   }
@@ -223,10 +225,11 @@ function table(result) {
     lines.push(`| ${m} | ${f(result.embedforge.baseline[k])} | ${f(result.sentenceTransformers.baseline[k])} | ${f(result.embedforge.final[k])} | ${f(result.sentenceTransformers.final[k])} |`);
   }
   const s = (v) => `${v.toFixed(1)} s`;
-  lines.push('', '| wall time | embedforge | sentence-transformers |', '|---|---|---|');
-  lines.push(`| training loop (train_runtime) | ${s(result.embedforge.trainRuntime)} | ${s(result.sentenceTransformers.trainRuntime)} |`);
-  lines.push(`| whole run (load, evaluate before, train, evaluate after) | ${s(result.embedforge.wallSeconds)} | ${s(result.sentenceTransformers.wallSeconds)} |`);
+  lines.push('', '| training run | embedforge | sentence-transformers |', '|---|---|---|');
+  lines.push(`| wall time of the training loop (train_runtime) | ${s(result.embedforge.trainRuntime)} | ${s(result.sentenceTransformers.trainRuntime)} |`);
+  lines.push(`| wall time of the whole run (load, evaluate before, train, evaluate after) | ${s(result.embedforge.wallSeconds)} | ${s(result.sentenceTransformers.wallSeconds)} |`);
   lines.push(`| optimizer steps | ${result.embedforge.globalStep} | ${result.sentenceTransformers.globalStep} |`);
+  lines.push(`| training loss (mean over the steps) | ${result.embedforge.trainLoss.toFixed(4)} | ${result.sentenceTransformers.trainLoss.toFixed(4)} |`);
   return lines.join('\n');
 }
 
@@ -293,7 +296,7 @@ async function main() {
   process.stderr.write('003-compare: embedforge train ...\n');
   const efOut = path.join(work, 'embedforge');
   const evaluation = o.exactBaseline ? { eval_strategy: 'steps', eval_steps: 1, logging_steps: 1 } : { eval_strategy: 'epoch' };
-  const ef = run(process.execPath, trainCommand(efOut, evaluation), { env, cwd: repoRoot });
+  const ef = run(process.execPath, trainCommand(efOut, evaluation), { env, cwd: repoRoot }, path.join(work, 'embedforge.log'));
   const efRecords = jsonLines(ef.stdout);
   const efFinal = lastEvaluation(efRecords, 'embedforge train');
   const efSummary = efRecords.find((r) => 'train_runtime' in r);
@@ -319,7 +322,7 @@ async function main() {
     '--test', testFile, '--columns', `${anchor},${positive}`, '--args', stArgsFile, '--device', o.device,
     ...(o.threads ? ['--threads', String(o.threads)] : [])], {
     env: { ...env, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false', PYTHONHASHSEED: '0' }, cwd: repoRoot,
-  });
+  }, path.join(work, 'sentence-transformers.log'));
   const stResult = JSON.parse(st.stdout.trim().split('\n').pop());
 
   const result = {
