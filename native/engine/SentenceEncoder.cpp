@@ -109,17 +109,17 @@ void SentenceEncoder::configureTraining(const TrainingSpec& spec) {
   context.pooling = pooling_;
   context.normalize = normalize_;
   for (const JsonValue& loss : spec.losses) losses.push_back(createLoss(LossSpec(loss), context));
-  std::vector<std::tuple<std::string, at::Tensor, bool>> params;
-  for (const auto& [name, t] : encoder_->parameters()) params.emplace_back(name, t, encoder_->decays(name));
+  std::vector<OptimizedParameter> params;
+  for (const auto& [name, t] : encoder_->parameters()) params.push_back({name, t, encoder_->decays(name)});
   // Loss-owned parameters train with the encoder, named "losses.<i>.<name in the loss>", decayed by the same rule.
   std::vector<std::pair<std::string, at::Tensor>> lossParams;
   for (size_t i = 0; i < losses.size(); ++i) {
     for (const auto& [name, t] : losses[i]->parameters()) {
       lossParams.emplace_back("losses." + std::to_string(i) + "." + name, t);
-      params.emplace_back(lossParams.back().first, t, encoder_->decays(name));
+      params.push_back({lossParams.back().first, t, encoder_->decays(name)});
     }
   }
-  optimizer_ = std::make_unique<AdamW>(std::move(params), spec.optimizer);
+  optimizer_ = createOptimizer(std::move(params), spec.optimizer);
   lossParams_ = std::move(lossParams);
   spec_ = spec;
   losses_ = std::move(losses);

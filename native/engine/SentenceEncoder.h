@@ -1,5 +1,5 @@
 // A sentence-transformers bi-encoder: Encoder (the architecture config.json names) -> Pooling -> optional
-// Normalize, with the training machinery around it (loss, AdamW, gradient accumulation and clipping, mixed precision).
+// Normalize, with the training machinery around it (loss, the optimizer, gradient accumulation and clipping, mixed precision).
 // Texts arrive packed (PackedBatch.h); embeddings leave as fp32 CPU tensors (N, hidden_size).
 // Not thread-safe: the caller serializes calls (the addon holds a mutex per encoder).
 #pragma once
@@ -11,10 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include "AdamW.h"
 #include "Encoder.h"
 #include "Json.h"
 #include "losses/Loss.h"
+#include "optimizers/Optimizer.h"
 #include "PackedBatch.h"
 #include "Pooling.h"
 #include "Precision.h"
@@ -32,7 +32,7 @@ struct TrainingSpec {
   // The LossSpecs of lib/binding/AddonTypes.ts, built by losses/LossRegistry.h: one per training
   // dataset (multi-dataset training gives each dataset its own loss); a batch names its lossIndex.
   std::vector<JsonValue> losses;
-  AdamWOptions optimizer;
+  OptimizerSpec optimizer;
   Precision precision = Precision::Fp32;
   bool tf32 = false;
 };
@@ -115,7 +115,7 @@ class SentenceEncoder {
   std::vector<std::unique_ptr<Loss>> losses_;
   /** The losses' own parameters (Loss::parameters), as "losses.<i>.<name>": optimised, in the training state, not saved with the model. */
   std::vector<std::pair<std::string, at::Tensor>> lossParams_;
-  std::unique_ptr<AdamW> optimizer_;
+  std::unique_ptr<Optimizer> optimizer_;  // the one spec_.optimizer.name names (optimizers/Optimizer.h)
   GradScaler scaler_;
 };
 
