@@ -260,6 +260,8 @@ export interface Addon {
   /** Seeds every LibTorch generator (dropout masks, initWeights draws its own seed). */
   manualSeed(seed: number): void;
   deviceInfo(): DeviceInfo;
+  /** LibTorch's intra-op thread count on the engine thread that runs every tensor-heavy call (EMBEDFORGE_NUM_THREADS sets it). */
+  engineThreads(): number;
   /** The config.json model_type values the engine has an encoder for (lib/models/architectures.ts lists the same). */
   supportedModelTypes(): string[];
   /** Top-k corpus rows by similarity for each query: (numQueries x dim) against (numCorpus x dim); k is capped at numCorpus.

@@ -1,8 +1,8 @@
-// One AsyncWorker shape for every tensor-heavy call: `work` runs on a libuv worker thread (holding
-// `lock` when given, so one model is never used by two workers at once) and returns a `finish`
-// callback that builds the resolved JS value on the main thread. Engine exceptions reject the
-// promise with a JS Error carrying the engine's message. `keepAlive` pins the JS object (the
-// encoder) until the work is done.
+// One AsyncWorker shape for every tensor-heavy call: `work` runs on the engine thread (EngineThread.h)
+// while the libuv worker thread that queued it waits, holding `lock` when given, so one model is never
+// used by two workers at once; it returns a `finish` callback that builds the resolved JS value on the
+// main thread. Engine exceptions reject the promise with a JS Error carrying the engine's message.
+// `keepAlive` pins the JS object (the encoder) until the work is done.
 #pragma once
 #include <napi.h>
 
@@ -12,6 +12,7 @@
 #include <string>
 
 #include "Convert.h"
+#include "EngineThread.h"
 
 namespace embedforge::addon {
 
@@ -33,9 +34,12 @@ class PromiseWorker : public Napi::AsyncWorker {
     try {
       std::unique_lock<std::mutex> guard;
       if (lock_) guard = std::unique_lock<std::mutex>(*lock_);
-      finish_ = work_();
-      // Drop the work's captures (e.g. an encoder's last reference after dispose) here, under the lock.
-      work_ = nullptr;
+      runOnEngineThread([this] {
+        finish_ = work_();
+        // Drop the work's captures (e.g. an encoder's last reference after dispose) here, under the lock,
+        // on the engine thread that allocated its tensors.
+        work_ = nullptr;
+      });
     } catch (...) {
       SetError(currentExceptionMessage());
     }

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "EngineThread.h"
 #include "AddonNativeEncoder.h"
 #include "AddonRandom.h"
 #include "Convert.h"
@@ -95,6 +96,15 @@ Napi::Value SearchTopK(const Napi::CallbackInfo& info) {
   }, nullptr, pinned);
 }
 
+// LibTorch's intra-op thread count on the engine thread (waits for the call in progress there, if any).
+Napi::Value EngineThreads(const Napi::CallbackInfo& info) {
+  try {
+    return Napi::Number::New(info.Env(), engineThreadCount());
+  } catch (...) {
+    throw Napi::Error::New(info.Env(), currentExceptionMessage());
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   skipStaticDestructorsAtExit();
   exports.Set("NativeEncoder", AddonNativeEncoder::Define(env));
@@ -103,6 +113,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("supportedModelTypes", Napi::Function::New(env, SupportedModelTypes, "supportedModelTypes"));
   exports.Set("deviceInfo", Napi::Function::New(env, GetDeviceInfo, "deviceInfo"));
   exports.Set("searchTopK", Napi::Function::New(env, SearchTopK, "searchTopK"));
+  exports.Set("engineThreads", Napi::Function::New(env, EngineThreads, "engineThreads"));
   return exports;
 }
 

@@ -9,7 +9,10 @@
 //   window_size_right arguments, which its backward receives too);
 // - otherwise (CPU, CUDA fp32, head sizes flash does not take): scatter to padded (B, heads, Lmax,
 //   headDim) with the batch's padIndex, at::scaled_dot_product_attention with its key-padding mask
-//   (and with a window, a band mask |i - j| <= w on top), gather back to (T, ...).
+//   (and with a window, a band mask |i - j| <= w on top), gather back to (T, ...). On the CPU the texts
+//   are first cut into length groups (sorted by length, the cut that minimises padded work) and each
+//   group pads only to its own longest text: a training batch's short anchors no longer pad to its
+//   longest passage, which cuts the (n, heads, L, L) scores, softmax and dropout work and memory.
 #pragma once
 #include <ATen/ATen.h>
 
