@@ -147,15 +147,45 @@ export interface LossBatch {
   lossIndex?: number;
 }
 
+/** The optimizers the engine implements, by the HF Trainer's `optim` names (native/engine/optimizers/). */
+export type OptimizerKind = 'adamw_torch' | 'adamw_torch_fused' | 'adamw_8bit' | 'sgd' | 'adagrad' | 'rmsprop';
+
+/**
+ * The optimizer and its hyperparameters, as the HF Trainer builds it: weightDecay applies to the decay group
+ * only (not biases and LayerNorm weights). Each optimizer reads its own fields; absent ones take torch's
+ * defaults (momentum 0, dampening 0, nesterov false, lrDecay 0, alpha 0.99, centered false).
+ */
+export interface OptimizerSpec {
+  /** Default adamw_torch. */
+  name?: OptimizerKind;
+  weightDecay: number;
+  /** AdamW (also adamw_8bit). */
+  beta1: number;
+  beta2: number;
+  /** AdamW, Adagrad, RMSprop. */
+  eps: number;
+  /** SGD, RMSprop. */
+  momentum?: number;
+  /** SGD. */
+  dampening?: number;
+  nesterov?: boolean;
+  /** Adagrad. */
+  lrDecay?: number;
+  /** RMSprop. */
+  alpha?: number;
+  centered?: boolean;
+}
+
 export interface TrainingSpec {
   /** One loss per training dataset (a single dataset: one loss); each batch names its lossIndex. */
   losses: LossSpec[];
-  /** AdamW as torch.optim.AdamW; no weight decay on biases and LayerNorm weights (as the HF Trainer). */
-  optimizer: { weightDecay: number; beta1: number; beta2: number; eps: number };
+  optimizer: OptimizerSpec;
   /** Autocast precision of forward/backward; master weights stay fp32. bf16/fp16 only on CUDA. */
   precision: Precision;
   /** Allow TF32 matmuls on CUDA. */
   tf32: boolean;
+  /** Recompute each encoder layer's activations in the backward pass (gradient_checkpointing); default false. */
+  gradientCheckpointing?: boolean;
 }
 
 export interface TrainStepRequest extends LossBatch {

@@ -28,6 +28,8 @@ import {
 import { TRAINER_STATE_NAME, TrainerState, type LogEntry } from './TrainerState';
 import { checkTrainingDevice } from '../models/device';
 import { resolvePrecision } from './precision';
+import { optimizerSpecOf } from './optimizerSpec';
+import { isOutOfMemory, reducedBatchSize, simulatedOutOfMemory } from './autoBatchSize';
 
 export interface TrainerCallbacks {
   onTrainBegin?(info: { maxSteps: number; numEpochs: number; numExamples: number; startStep: number }): void;
@@ -90,6 +92,8 @@ export class Trainer {
   private metricChecked = false;
   /** Every step's micro-batch-mean loss, for tests and reports. */
   readonly stepLosses: number[] = [];
+  /** The training batch size: per_device_train_batch_size, lowered by auto_find_batch_size on out-of-memory (autoBatchSize.ts). */
+  trainBatchSize: number;
 
   constructor(options: TrainerOptions) {
     this.model = options.model;
@@ -106,6 +110,7 @@ export class Trainer {
     this.say = options.log ?? ((line) => process.stderr.write(line + '\n'));
     this.checkpoints = new CheckpointManager(this.args.outputDir, this.say);
     this.state = new TrainerState();
+    this.trainBatchSize = this.args.perDeviceTrainBatchSize;
   }
 
   /** Runs the evaluator on the current model; metrics come back prefixed "eval_" as the HF Trainer logs them. */
@@ -178,7 +183,7 @@ export class Trainer {
     try {
       if (!own) new CheckpointManager(this.args.outputDir, this.say).cleanLeftovers();
       await this.checkMetricForBestModel();
-      return await this.runTraining(options);
+      return await this.runWithBatchSizeSearch(options);
     } finally {
       own?.release();
     }
@@ -221,7 +226,28 @@ export class Trainer {
     this.metricChecked = true;
   }
 
-  private async runTraining(options: { resumeFromCheckpoint?: string | boolean | null }): Promise<TrainOutput> {
+  /** runTraining, restarted at a lower batch size after an out-of-memory failure when auto_find_batch_size asks for it. */
+  private async runWithBatchSizeSearch(options: { resumeFromCheckpoint?: string | boolean | null }): Promise<TrainOutput> {
+    const resumeDir = this.checkpoints.resolveResume(options.resumeFromCheckpoint ?? this.args.resumeFromCheckpoint);
+    if (!this.args.autoFindBatchSize) return this.runTraining(resumeDir);
+    // As transformers: a checkpoint's train_batch_size is where a resumed search starts.
+    if (resumeDir) this.trainBatchSize = TrainerState.load(path.join(resumeDir, TRAINER_STATE_NAME)).trainBatchSize ?? this.trainBatchSize;
+    for (;;) {
+      try {
+        return await this.runTraining(resumeDir);
+      } catch (e) {
+        if (!isOutOfMemory(e)) throw e;
+        const next = reducedBatchSize(this.trainBatchSize);
+        if (next === 0) {
+          throw new Error(`auto_find_batch_size: no executable batch size found, reached zero (the last try, batch size ${this.trainBatchSize}, failed: ${(e as Error).message})`);
+        }
+        this.say(`auto_find_batch_size: out of memory at batch size ${this.trainBatchSize}; the training loop starts again at batch size ${next}`);
+        this.trainBatchSize = next;
+      }
+    }
+  }
+
+  private async runTraining(resumeDir: string | null): Promise<TrainOutput> {
     const args = this.args;
     const addon = loadAddon();
     const started = Date.now();
@@ -230,7 +256,7 @@ export class Trainer {
     this.evalSources = this.evalDataset ? await TrainingSources.prepare(this.evalDataset, this.loss, this.model, 'eval_dataset') : null;
     const numExamples = sources.numRows;
     const sampler = sources.sampler({
-      batchSampler: args.batchSampler, multiDatasetBatchSampler: args.multiDatasetBatchSampler, batchSize: args.perDeviceTrainBatchSize,
+      batchSampler: args.batchSampler, multiDatasetBatchSampler: args.multiDatasetBatchSampler, batchSize: this.trainBatchSize,
       dropLast: args.dataloaderDropLast, seed: args.seed, dataSeed: args.dataSeed,
     });
     const batchesPerEpoch = sampler.batchesPerEpoch();
@@ -245,13 +271,12 @@ export class Trainer {
     addon.manualSeed(args.seed);
     await this.model.native.configureTraining({
       losses: sources.lossSpecs(),
-      optimizer: { weightDecay: args.weightDecay, beta1: args.adamBeta1, beta2: args.adamBeta2, eps: args.adamEpsilon },
+      optimizer: optimizerSpecOf(args), gradientCheckpointing: args.gradientCheckpointing,
       precision: precision.precision, tf32: precision.tf32,
     });
 
     this.engineLossNames = sources.sources.map((s) => s.name);
-    this.state = newState(args, plan, flow);
-    const resumeDir = this.checkpoints.resolveResume(options.resumeFromCheckpoint ?? args.resumeFromCheckpoint);
+    this.state = newState(args, plan, flow, this.trainBatchSize);
     if (resumeDir) await this.resume(resumeDir);
     const startStep = this.state.globalStep;
     if (resumeDir && startStep >= plan.maxSteps) return this.alreadyFinished(resumeDir, plan.maxSteps);
@@ -308,7 +333,8 @@ export class Trainer {
             texts: next.texts, numColumns: next.numColumns, labels: next.labels, lossIndex: next.lossIndex, lossDivisor: group.length,
             optimizerStep, learningRate: lr, maxGradNorm: args.maxGradNorm,
           };
-          const pending = this.model.native.trainStep(request);
+          const simulated = simulatedOutOfMemory(group[i].rows.length, next.numColumns * group[i].rows.length);
+          const pending = simulated ? Promise.reject(simulated) : this.model.native.trainStep(request);
           // Collate the next micro-batch (of this step or the next) while this one runs on the engine's thread.
           if (i + 1 < group.length) next = sources.collate(group[i + 1]);
           else if (update + 1 < plan.updateStepsPerEpoch) {
@@ -365,7 +391,7 @@ export class Trainer {
     this.checkpoints.pruneAfterTraining(args.saveTotalLimit, this.state.bestModelCheckpoint);
     const metrics = {
       train_runtime: round(runtime, 4),
-      train_samples_per_second: round((stepsRun * args.perDeviceTrainBatchSize * accum) / runtime, 3),
+      train_samples_per_second: round((stepsRun * this.trainBatchSize * accum) / runtime, 3),
       train_steps_per_second: round(stepsRun / runtime, 3),
       train_loss: stepsRun > 0 ? totalLoss / stepsRun : NaN,
       epoch: this.state.epoch,
@@ -475,13 +501,13 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-function newState(args: TrainingArguments, plan: TrainingPlan, flow: FlowSettings): TrainerState {
+function newState(args: TrainingArguments, plan: TrainingPlan, flow: FlowSettings, trainBatchSize: number): TrainerState {
   const s = new TrainerState();
   s.maxSteps = plan.maxSteps;
   s.numTrainEpochs = plan.numTrainEpochs;
   s.loggingSteps = flow.loggingSteps;
   s.evalSteps = flow.evalSteps;
   s.saveSteps = flow.saveSteps;
-  s.trainBatchSize = args.perDeviceTrainBatchSize;
+  s.trainBatchSize = trainBatchSize;
   return s;
 }

@@ -7,12 +7,16 @@
  */
 import { z } from 'zod';
 import { checkDeviceName } from '../models/device';
+import { parseOptimArgs } from './optimizerSpec';
 import { BatchSamplers, MultiDatasetBatchSamplers, type BatchSamplerName, type MultiDatasetBatchSamplerName } from '../data/samplers';
 
 export type IntervalStrategy = 'no' | 'steps' | 'epoch';
 export type SaveStrategy = IntervalStrategy | 'best';
 export type { BatchSamplerName, MultiDatasetBatchSamplerName };
-export type OptimizerName = 'adamw_torch' | 'adamw_torch_fused' | 'adamw_hf';
+/** The `optim` values embedforge implements (transformers' OptimizerNames spellings; adamw_bnb_8bit is adamw_8bit). */
+export type OptimizerName = 'adamw_torch' | 'adamw_torch_fused' | 'adamw_8bit' | 'adamw_bnb_8bit' | 'sgd' | 'adagrad' | 'rmsprop';
+
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adamw_torch', 'adamw_torch_fused', 'adamw_8bit', 'adamw_bnb_8bit', 'sgd', 'adagrad', 'rmsprop'];
 export type LrSchedulerName =
   | 'linear' | 'cosine' | 'cosine_with_restarts' | 'polynomial' | 'constant' | 'constant_with_warmup'
   | 'inverse_sqrt' | 'cosine_with_min_lr' | 'cosine_warmup_with_min_lr' | 'warmup_stable_decay';
@@ -93,8 +97,17 @@ export interface TrainingArguments {
   fp16: boolean;
   /** Allow TF32 matmuls on Ampere+ GPUs; null leaves the backend default. */
   tf32: boolean | null;
-  /** Optimizer: AdamW in every accepted spelling. */
+  /** Optimizer, by transformers' name (see optimizerSpec.ts for how each is built). */
   optim: OptimizerName;
+  /** "key=value,key=value" hyperparameters for sgd (momentum, dampening, nesterov, weight_decay), adagrad
+   *  (lr_decay, eps, weight_decay) and rmsprop (momentum, alpha, eps, centered, weight_decay), as transformers reads them. */
+  optimArgs: string | null;
+  /** Recompute each encoder layer's activations in the backward pass instead of keeping them (less memory, one more forward). */
+  gradientCheckpointing: boolean;
+  /** On out-of-memory, halve the training batch size and restart the training loop (transformers' find_executable_batch_size). */
+  autoFindBatchSize: boolean;
+  /** Evaluation batches after which transformers moves accumulated predictions to the CPU; the eval loss does not change with it. */
+  evalAccumulationSteps: number | null;
   /** Name of the run in logs and the model card. */
   runName: string | null;
   /** Logging integrations; embedforge ships none, so this is recorded only ("none"/"all" give []). */
@@ -196,6 +209,10 @@ export const trainingArgumentsSchema = z.object({
   fp16: bool().default(false),
   tf32: nullable(bool()).default(null),
   optim: z.string({ error: 'must be a string' }).default('adamw_torch_fused'),
+  optimArgs: nullable(str()).default(null),
+  gradientCheckpointing: bool().default(false),
+  autoFindBatchSize: bool().default(false),
+  evalAccumulationSteps: nullable(int().pipe(z.number().min(1, { error: 'must be at least 1' }))).default(null),
   runName: nullable(str()).default(null),
   reportTo: z.preprocess(normalizeReportTo, z.array(z.string(), { error: 'must be a string or a list of strings' })).default([]),
   useCpu: bool().default(false),
@@ -217,13 +234,13 @@ const ALIASES: Record<string, keyof TrainingArguments> = {
 
 /** Arguments of transformers/sentence-transformers that embedforge does not implement (so they are not silently ignored). */
 export const UNSUPPORTED_HF_ARGUMENTS: readonly string[] = [
-  'optim_args', 'optim_target_modules', 'average_tokens_across_devices', 'label_smoothing_factor', 'bf16_full_eval',
-  'fp16_full_eval', 'gradient_checkpointing', 'gradient_checkpointing_kwargs', 'torch_compile', 'torch_compile_backend',
+  'optim_target_modules', 'average_tokens_across_devices', 'label_smoothing_factor', 'bf16_full_eval',
+  'fp16_full_eval', 'gradient_checkpointing_kwargs', 'torch_compile', 'torch_compile_backend',
   'torch_compile_mode', 'use_liger_kernel', 'liger_kernel_config', 'use_cache', 'neftune_noise_alpha',
-  'torch_empty_cache_steps', 'auto_find_batch_size', 'log_on_each_node', 'logging_nan_inf_filter',
+  'torch_empty_cache_steps', 'log_on_each_node', 'logging_nan_inf_filter',
   'include_num_input_tokens_seen', 'log_level', 'log_level_replica', 'disable_tqdm', 'project', 'trackio_space_id',
   'trackio_bucket_id', 'trackio_static_space_id', 'eval_delay', 'prediction_loss_only', 'eval_on_start',
-  'eval_do_concat_batches', 'eval_use_gather_object', 'eval_accumulation_steps', 'include_for_metrics',
+  'eval_do_concat_batches', 'eval_use_gather_object', 'include_for_metrics',
   'batch_eval_metrics', 'save_only_model', 'save_on_each_node', 'enable_jit_checkpoint', 'push_to_hub', 'hub_token',
   'hub_private_repo', 'hub_model_id', 'hub_strategy', 'hub_always_push', 'hub_revision', 'ignore_data_skip',
   'restore_callback_states_from_checkpoint', 'full_determinism', 'accelerator_config',
@@ -322,8 +339,17 @@ export function parseTrainingArguments(input: Record<string, unknown>, source?: 
       ? ' (a metric-driven schedule, which embedforge does not implement)' : '';
     fail(source, `training argument "${nameOf('lrSchedulerType')}" is ${show(a.lrSchedulerType)}${known}; valid: ${LR_SCHEDULER_NAMES.join(', ')}`);
   }
-  if (!['adamw_torch', 'adamw_torch_fused', 'adamw_hf'].includes(a.optim)) {
-    fail(source, `training argument "${nameOf('optim')}" is ${show(a.optim)}; embedforge implements AdamW only: adamw_torch, adamw_torch_fused (adamw_hf is read as AdamW too)`);
+  if (!(OPTIMIZER_NAMES as readonly string[]).includes(a.optim)) {
+    // adamw_hf left transformers' OptimizerNames in v5; its message is transformers' own for an unknown name.
+    const removed = a.optim === 'adamw_hf' ? ' (transformers 5 removed it: "adamw_hf is not a valid OptimizerNames"; use adamw_torch)' : '';
+    fail(source, `training argument "${nameOf('optim')}" is ${show(a.optim)}${removed}; embedforge implements ${OPTIMIZER_NAMES.join(', ')}`);
+  }
+  if (a.optimArgs !== null) {
+    try {
+      parseOptimArgs(a.optim as OptimizerName, a.optimArgs);
+    } catch (e) {
+      fail(source, `training argument "${nameOf('optimArgs')}": ${(e as Error).message}`);
+    }
   }
 
   const args: TrainingArguments = {

@@ -122,6 +122,20 @@ TrainingSpec readTrainingSpec(const Napi::Value& v) {
   spec.optimizer.beta1 = requireNumber(opt, "beta1", "TrainingSpec.optimizer");
   spec.optimizer.beta2 = requireNumber(opt, "beta2", "TrainingSpec.optimizer");
   spec.optimizer.eps = requireNumber(opt, "eps", "TrainingSpec.optimizer");
+  // The name and the other optimizers' hyperparameters are optional: absent, AdamW with torch's defaults.
+  auto optionalNumber = [&](const char* key, double& out) {
+    if (!opt.Get(key).IsUndefined()) out = requireNumber(opt, key, "TrainingSpec.optimizer");
+  };
+  auto optionalBool = [&](const char* key, bool& out) {
+    if (!opt.Get(key).IsUndefined()) out = requireBool(opt, key, "TrainingSpec.optimizer");
+  };
+  if (!opt.Get("name").IsUndefined()) spec.optimizer.name = requireString(opt, "name", "TrainingSpec.optimizer");
+  optionalNumber("momentum", spec.optimizer.momentum);
+  optionalNumber("dampening", spec.optimizer.dampening);
+  optionalBool("nesterov", spec.optimizer.nesterov);
+  optionalNumber("lrDecay", spec.optimizer.lrDecay);
+  optionalNumber("alpha", spec.optimizer.alpha);
+  optionalBool("centered", spec.optimizer.centered);
   spec.precision = callSync(v.Env(), [&] { return precisionFromName(requireString(o, "precision", "TrainingSpec")); });
   spec.tf32 = requireBool(o, "tf32", "TrainingSpec");
   return spec;

@@ -1,3 +1,4 @@
+import { optimizerSpecOf } from '../../lib/training/optimizerSpec';
 import {
   parseTrainingArguments, TrainingArguments, trainingArgumentsSchema, trainingArgumentsToSnakeCase, UNSUPPORTED_HF_ARGUMENTS,
 } from '../../lib/training/TrainingArguments';
@@ -63,6 +64,13 @@ const PARITY_CASES: Record<string, unknown>[] = [
   { report_to: ['tensorboard', 'wandb'] },
   { optim: 'adamw_torch' },
   { optim: 'not_an_optimizer' },
+  { optim: 'adamw_hf' },
+  { optim: 'sgd', optim_args: 'momentum=0.9,nesterov=true' },
+  { optim: 'adagrad' },
+  { optim: 'rmsprop', optim_args: 'alpha=0.9' },
+  { optim: 'adamw_8bit' },
+  { optim: 'adamw_bnb_8bit' },
+  { gradient_checkpointing: true, auto_find_batch_size: true, eval_accumulation_steps: 4 },
   { save_total_limit: 2, resume_from_checkpoint: 'out/checkpoint-5', run_name: 'x', seed: 7, dataloader_drop_last: true, logging_first_step: true },
   { use_cpu: true, greater_is_better: false },
   { not_an_argument: 1 },
@@ -156,9 +164,26 @@ describe('parseTrainingArguments', () => {
     expect(parseTrainingArguments({ resume_from_checkpoint: true }).resumeFromCheckpoint).toBe(true);
   });
 
-  it('accepts the AdamW spellings, adamw_hf included', () => {
-    for (const optim of ['adamw_torch', 'adamw_torch_fused', 'adamw_hf']) expect(parseTrainingArguments({ optim }).optim).toBe(optim);
-    expect(() => parseTrainingArguments({ optim: 'adafactor' }, 'train.yaml')).toThrow('train.yaml: training argument "optim" is "adafactor"; embedforge implements AdamW only: adamw_torch, adamw_torch_fused');
+  it('accepts the optimizers embedforge implements; refuses adamw_hf as transformers 5 does, and the others by name', () => {
+    for (const optim of ['adamw_torch', 'adamw_torch_fused', 'adamw_8bit', 'adamw_bnb_8bit', 'sgd', 'adagrad', 'rmsprop']) expect(parseTrainingArguments({ optim }).optim).toBe(optim);
+    expect(() => parseTrainingArguments({ optim: 'adafactor' }, 'train.yaml')).toThrow('train.yaml: training argument "optim" is "adafactor"; embedforge implements adamw_torch, adamw_torch_fused, adamw_8bit, adamw_bnb_8bit, sgd, adagrad, rmsprop');
+    expect(() => parseTrainingArguments({ optim: 'adamw_hf' })).toThrow('"adamw_hf is not a valid OptimizerNames"; use adamw_torch');
+  });
+
+  it('reads optim_args as transformers does for each optimizer, refusing keys it would ignore', () => {
+    expect(optimizerSpecOf(parseTrainingArguments({ optim: 'sgd', optim_args: 'momentum = 0.9, nesterov=True', weight_decay: 0.1 }))).toEqual({
+      name: 'sgd', weightDecay: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, momentum: 0.9, dampening: 0, nesterov: true,
+    });
+    // torch's defaults where transformers passes nothing: Adagrad eps 1e-10, RMSprop eps 1e-8 and alpha 0.99 (not adam_epsilon).
+    expect(optimizerSpecOf(parseTrainingArguments({ optim: 'adagrad', adam_epsilon: 1e-6 }))).toMatchObject({ name: 'adagrad', eps: 1e-10, lrDecay: 0 });
+    expect(optimizerSpecOf(parseTrainingArguments({ optim: 'rmsprop', adam_epsilon: 1e-6, optim_args: 'centered=1,momentum=0.5' })))
+      .toMatchObject({ name: 'rmsprop', eps: 1e-8, alpha: 0.99, momentum: 0.5, centered: true });
+    expect(optimizerSpecOf(parseTrainingArguments({ optim: 'adamw_bnb_8bit', adam_beta2: 0.98 }))).toEqual({ name: 'adamw_8bit', weightDecay: 0, beta1: 0.9, beta2: 0.98, eps: 1e-8 });
+    expect(() => parseTrainingArguments({ optim: 'sgd', optim_args: 'alpha=0.9' }, 'c.yaml')).toThrow('c.yaml: training argument "optim_args": "alpha" is not read by optim "sgd" (it reads momentum, dampening, nesterov)');
+    expect(() => parseTrainingArguments({ optim: 'adamw_torch', optim_args: 'beta1=0.8' })).toThrow('"beta1" is not read by optim "adamw_torch" (it reads no optim_args)');
+    expect(() => parseTrainingArguments({ optim: 'sgd', optim_args: 'momentum' })).toThrow('"momentum" is not a key=value pair');
+    expect(() => parseTrainingArguments({ optim: 'sgd', optim_args: 'momentum=fast' })).toThrow('momentum=fast is not a finite number');
+    expect(() => parseTrainingArguments({ optim: 'adagrad', optim_args: 'weight_decay=0.1' })).toThrow('weight_decay in optim_args has no effect in the HF Trainer');
   });
 
   it('suggests the closest name for a typo, in the style of the typo', () => {
@@ -169,7 +194,7 @@ describe('parseTrainingArguments', () => {
 
   it('says that a real transformers argument is unsupported rather than unknown', () => {
     expect(() => parseTrainingArguments({ push_to_hub: true })).toThrow('training argument "push_to_hub" is a sentence-transformers/transformers argument that embedforge does not support; remove it');
-    expect(() => parseTrainingArguments({ gradientCheckpointing: true })).toThrow(/"gradientCheckpointing" is a sentence-transformers\/transformers argument/);
+    expect(() => parseTrainingArguments({ torchCompile: true })).toThrow(/"torchCompile" is a sentence-transformers\/transformers argument/);
   });
 
   it('names the key, the value and the file for a wrong type', () => {

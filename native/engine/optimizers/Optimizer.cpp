@@ -94,7 +94,11 @@ std::unique_ptr<Optimizer> createOptimizer(std::vector<OptimizedParameter> param
   if (spec.name == "adamw_torch" || spec.name == "adamw_torch_fused") {
     return std::make_unique<AdamW>(std::move(params), spec, spec.name == "adamw_torch_fused");
   }
-  TORCH_CHECK(false, "unknown optimizer \"", spec.name, "\" (known: adamw_torch, adamw_torch_fused)");
+  if (spec.name == "adamw_8bit") return createAdamW8bit(std::move(params), spec);
+  if (spec.name == "sgd") return createSGD(std::move(params), spec);
+  if (spec.name == "adagrad") return createAdagrad(std::move(params), spec);
+  if (spec.name == "rmsprop") return createRMSprop(std::move(params), spec);
+  TORCH_CHECK(false, "unknown optimizer \"", spec.name, "\" (known: adamw_torch, adamw_torch_fused, adamw_8bit, sgd, adagrad, rmsprop)");
 }
 
 }  // namespace embedforge

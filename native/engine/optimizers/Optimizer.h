@@ -75,6 +75,12 @@ class Optimizer {
 /** The optimizer spec.name names; throws naming an unknown one. */
 std::unique_ptr<Optimizer> createOptimizer(std::vector<OptimizedParameter> params, const OptimizerSpec& spec);
 
+// One per file in this folder.
+std::unique_ptr<Optimizer> createAdamW8bit(std::vector<OptimizedParameter> params, const OptimizerSpec& spec);
+std::unique_ptr<Optimizer> createSGD(std::vector<OptimizedParameter> params, const OptimizerSpec& spec);
+std::unique_ptr<Optimizer> createAdagrad(std::vector<OptimizedParameter> params, const OptimizerSpec& spec);
+std::unique_ptr<Optimizer> createRMSprop(std::vector<OptimizedParameter> params, const OptimizerSpec& spec);
+
 /** The learning rate check every optimizer makes. */
 void checkLearningRate(const char* optimizer, double lr);
 
