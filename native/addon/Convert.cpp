@@ -138,6 +138,7 @@ TrainingSpec readTrainingSpec(const Napi::Value& v) {
   optionalBool("centered", spec.optimizer.centered);
   spec.precision = callSync(v.Env(), [&] { return precisionFromName(requireString(o, "precision", "TrainingSpec")); });
   spec.tf32 = requireBool(o, "tf32", "TrainingSpec");
+  if (!o.Get("gradientCheckpointing").IsUndefined()) spec.gradientCheckpointing = requireBool(o, "gradientCheckpointing", "TrainingSpec");
   return spec;
 }
 

@@ -52,6 +52,12 @@ class Encoder {
 
   /** A new encoder of the same architecture, config and device, parameters zero (a model copy fills them). */
   virtual std::unique_ptr<Encoder> createLike() const = 0;
+
+  /** gradient_checkpointing: training forwards run each layer through runLayer (LayerCheckpoint.h). */
+  void setGradientCheckpointing(bool on) { gradientCheckpointing_ = on; }
+
+ protected:
+  bool gradientCheckpointing_ = false;
 };
 
 }  // namespace embedforge

@@ -151,8 +151,9 @@ at::Tensor MPNetEncoder::forward(const PackedBatch& batch, bool training, std::v
   // One bias for all layers, as transformers computes it once per forward; with the key padding folded in.
   const at::Tensor mask = biasedAttentionMask(positionBias(batch.maxLength), batch);
   for (const Layer& w : layers_) {
-    // By value what a checkpointed layer's backward reads again after forward returns (LayerCheckpoint.h).
-    x = runLayer([this, &w, batch, mask, t, heads, headDim, pHidden, training](at::Tensor x) {
+    // By value what a checkpointed layer's backward reads again after forward returns (LayerCheckpoint.h);
+    // the bias is a checkpoint input (it has a graph into the relative bias table, shared by every layer).
+    x = runLayer([this, &w, batch, t, heads, headDim, pHidden, training](at::Tensor x, const at::Tensor& mask) {
       auto heads3d = [&](const at::Tensor& y) { return y.view({t, heads, headDim}); };
       at::Tensor ctx = biasedSelfAttention(heads3d(at::linear(x, w.qW, w.qB)), heads3d(at::linear(x, w.kW, w.kB)),
                                            heads3d(at::linear(x, w.vW, w.vB)), mask, batch, config_.attentionProbsDropoutProb, training);
@@ -161,7 +162,7 @@ at::Tensor MPNetEncoder::forward(const PackedBatch& batch, bool training, std::v
       at::Tensor h = activation(at::linear(x, w.iW, w.iB), config_.hiddenAct);
       at::Tensor o = at::dropout(at::linear(h, w.outW, w.outB), pHidden, training);
       return at::layer_norm(o + x, {config_.hiddenSize}, w.outLnW, w.outLnB, config_.layerNormEps);
-    }, x, gradientCheckpointing_ && training);
+    }, x, mask, gradientCheckpointing_ && training);
     if (hiddenStates) hiddenStates->push_back(x);
   }
   return x;

@@ -120,6 +120,7 @@ void SentenceEncoder::configureTraining(const TrainingSpec& spec) {
     }
   }
   optimizer_ = createOptimizer(std::move(params), spec.optimizer);
+  encoder_->setGradientCheckpointing(spec.gradientCheckpointing);
   lossParams_ = std::move(lossParams);
   spec_ = spec;
   losses_ = std::move(losses);

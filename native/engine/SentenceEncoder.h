@@ -35,6 +35,7 @@ struct TrainingSpec {
   OptimizerSpec optimizer;
   Precision precision = Precision::Fp32;
   bool tf32 = false;
+  bool gradientCheckpointing = false;  // recompute each encoder layer in backward (LayerCheckpoint.h)
 };
 
 /** One micro-batch: numColumns * B texts, column-major, and the rows' labels when the data has them. */
