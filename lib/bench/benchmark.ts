@@ -1,24 +1,24 @@
 /**
- * Throughput of embedforge beside sentence-transformers on the same model folder, the same pairs and
- * the same batch size, measured in one run so that the ratio means something (absolute figures drift
- * from run to run and machine to machine). Training: steady-state (anchor, positive) pairs per second
- * of the MNRL step after warm-up steps, through the real Trainer. Encoding: texts per second over all
- * passages.
+ * Throughput and memory of embedforge beside sentence-transformers on the same model folder, the same pairs
+ * and the same batch sizes, measured in one run so that the ratios mean something (absolute figures drift
+ * with the machine and its load). Per batch size, each side runs in its own process (its peak resident
+ * memory is its own): embedforge through the real Trainer (lib/bench/benchSide.ts), sentence-transformers
+ * through the MNRL step its trainer runs (scripts/reference/st_bench.py). Training: steady-state
+ * (anchor, positive) pairs per second after the warm-up steps, the share of that time a step waited for its
+ * data, and the peak resident memory after training. Encoding: texts per second over the first passages.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Dataset } from '../data/Dataset';
-import { MultipleNegativesRankingLoss } from '../losses/MultipleNegativesRankingLoss';
-import { SentenceTransformer } from '../models/SentenceTransformer';
-import { Trainer } from '../training/Trainer';
+import { SideOptions, SideResult } from './measure';
 
 export interface BenchOptions {
   model: string;
   pairs: string;
-  batch: number;
+  batches: number[];
   steps: number;
   warmup: number;
+  encodeTexts: number;
   device?: string;
   bf16?: boolean;
   /** Python with sentence-transformers for the reference; null to measure embedforge alone. */
@@ -26,58 +26,80 @@ export interface BenchOptions {
   workDir: string;
 }
 
+export interface BenchRow {
+  batch: number;
+  embedforge: SideResult;
+  sentenceTransformers: SideResult | null;
+}
+
 export interface BenchResult {
   device: string;
-  embedforge: { trainPairsPerSecond: number; encodeTextsPerSecond: number };
-  sentenceTransformers: { trainPairsPerSecond: number; encodeTextsPerSecond: number } | null;
+  steps: number;
+  warmup: number;
+  encodeTexts: number;
+  rows: BenchRow[];
 }
 
-export async function runBenchmark(o: BenchOptions): Promise<BenchResult> {
-  const model = await SentenceTransformer.load(o.model, { device: o.device });
-  const data = (await Dataset.load(o.pairs)).selectColumns(['anchor', 'positive']);
-  const stamps: number[] = [];
-  const trainer = new Trainer({
-    model, trainDataset: data, loss: new MultipleNegativesRankingLoss(),
-    args: {
-      output_dir: path.join(o.workDir, 'bench-run'), max_steps: o.steps, per_device_train_batch_size: o.batch, learning_rate: 2e-5,
-      warmup_ratio: 0.1, save_strategy: 'no', logging_steps: 1_000_000, bf16: !!o.bf16, tf32: !!o.bf16,
-    },
-    callbacks: { onStep: () => { stamps.push(performance.now()); } },
-  });
-  await trainer.train();
-  const w = Math.min(o.warmup, o.steps - 2);
-  const trainPairsPerSecond = ((stamps.length - 1 - w) * o.batch * 1000) / (stamps[stamps.length - 1] - stamps[w]);
-  const texts = data.column('positive') as string[];
-  await model.encode(texts.slice(0, 256), { batchSize: 128 });
-  const t0 = performance.now();
-  await model.encode(texts, { batchSize: 128 });
-  const encodeTextsPerSecond = (texts.length * 1000) / (performance.now() - t0);
-  const device = model.device;
-  await model.dispose(); // frees its memory before the reference run
+const resultLine = (out: string, who: string): string => {
+  const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`${who} printed no RESULT line:\n${out}`);
+  return line.slice(7);
+};
 
-  let reference: BenchResult['sentenceTransformers'] = null;
-  if (o.python) {
-    const script = path.join(__dirname, '..', '..', 'scripts', 'reference', 'st_bench.py');
-    const out = execFileSync(o.python, [script, '--model', o.model, '--pairs', o.pairs, '--batch', String(o.batch), '--steps', String(o.steps),
-      '--warmup', String(o.warmup), '--device', device, ...(o.bf16 ? ['--bf16', '--tf32'] : [])],
-    { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, HF_HUB_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false' } });
-    const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-    if (!line) throw new Error(`st_bench.py printed no RESULT line:\n${out}`);
-    const r = JSON.parse(line.slice(7)) as { train_pairs_per_s: number; encode_texts_per_s: number };
-    reference = { trainPairsPerSecond: r.train_pairs_per_s, encodeTextsPerSecond: r.encode_texts_per_s };
+function runEmbedforgeSide(o: SideOptions): SideResult {
+  const script = path.join(__dirname, 'benchSide.js');
+  const out = execFileSync(process.execPath, [script, JSON.stringify(o)], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(resultLine(out, 'benchSide.js')) as SideResult;
+}
+
+function runReferenceSide(python: string, o: SideOptions, device: string): SideResult {
+  const script = path.join(__dirname, '..', '..', 'scripts', 'reference', 'st_bench.py');
+  const out = execFileSync(python, [script, '--model', o.model, '--pairs', o.pairs, '--batch', String(o.batch), '--steps', String(o.steps),
+    '--warmup', String(o.warmup), '--encode-texts', String(o.encodeTexts), '--device', device, ...(o.bf16 ? ['--bf16', '--tf32'] : [])],
+  { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, HF_HUB_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false' } });
+  const r = JSON.parse(resultLine(out, 'st_bench.py')) as {
+    train_pairs_per_s: number; encode_texts_per_s: number; data_wait_share: number; peak_rss_bytes: number | null;
+  };
+  return { device, trainPairsPerSecond: r.train_pairs_per_s, dataWaitShare: r.data_wait_share, peakResidentBytes: r.peak_rss_bytes,
+    encodeTextsPerSecond: r.encode_texts_per_s };
+}
+
+export async function runBenchmark(o: BenchOptions, progress: (line: string) => void = () => {}): Promise<BenchResult> {
+  const rows: BenchRow[] = [];
+  let device = o.device ?? 'cpu';
+  for (const batch of o.batches) {
+    const side: SideOptions = { model: o.model, pairs: o.pairs, batch, steps: o.steps, warmup: o.warmup, encodeTexts: o.encodeTexts,
+      device: o.device, bf16: o.bf16, workDir: fs.mkdtempSync(path.join(o.workDir, `b${batch}-`)) };
+    progress(`batch ${batch}: embedforge`);
+    const ours = runEmbedforgeSide(side);
+    device = ours.device;
+    progress(`batch ${batch}: sentence-transformers`);
+    const theirs = o.python ? runReferenceSide(o.python, side, ours.device) : null;
+    rows.push({ batch, embedforge: ours, sentenceTransformers: theirs });
   }
-  return { device, embedforge: { trainPairsPerSecond, encodeTextsPerSecond }, sentenceTransformers: reference };
+  return { device, steps: o.steps, warmup: o.warmup, encodeTexts: o.encodeTexts, rows };
 }
 
+const rate = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(1));
+const ratio = (ours: number, theirs: number | undefined): string => (theirs ? `${(ours / theirs).toFixed(2)}x` : '-');
+const gib = (bytes: number | null | undefined): string => (bytes == null ? '-' : (bytes / 2 ** 30).toFixed(2));
+const share = (x: number | null | undefined): string => (x == null ? '-' : `${(100 * x).toFixed(1)}%`);
+
+/** One table: a row per batch size, embedforge (ef) beside sentence-transformers (st). */
 export function benchTable(r: BenchResult): string {
-  const f = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(1));
-  const rows: [string, number, number | undefined][] = [
-    ['train pairs/s', r.embedforge.trainPairsPerSecond, r.sentenceTransformers?.trainPairsPerSecond],
-    ['encode texts/s', r.embedforge.encodeTextsPerSecond, r.sentenceTransformers?.encodeTextsPerSecond],
+  const columns: [string, number][] = [['batch', 6], ['train ef', 10], ['train st', 10], ['ratio', 7], ['peak GiB ef', 12],
+    ['peak GiB st', 12], ['wait ef', 8], ['wait st', 8], ['encode ef', 10], ['encode st', 10], ['ratio', 7]];
+  const line = (cells: string[]): string => cells.map((c, i) => c.padStart(columns[i][1])).join(' ');
+  const lines = [
+    `device: ${r.device}; ${r.steps} training steps, the first ${r.warmup} left out of the rates; ${r.encodeTexts} texts encoded`,
+    'train: pairs/s; peak: resident memory after training; wait: share of the training time a step waited for data; encode: texts/s',
+    line(columns.map((c) => c[0])),
   ];
-  const lines = [`device: ${r.device}`, `${'metric'.padEnd(16)}${'embedforge'.padStart(12)}${'sent-transf.'.padStart(14)}${'ratio'.padStart(8)}`];
-  for (const [name, ours, theirs] of rows) {
-    lines.push(`${name.padEnd(16)}${f(ours).padStart(12)}${f(theirs).padStart(14)}${(theirs ? (ours / theirs).toFixed(2) + 'x' : '-').padStart(8)}`);
+  for (const row of r.rows) {
+    const ef = row.embedforge, st = row.sentenceTransformers ?? undefined;
+    lines.push(line([String(row.batch), rate(ef.trainPairsPerSecond), rate(st?.trainPairsPerSecond), ratio(ef.trainPairsPerSecond, st?.trainPairsPerSecond),
+      gib(ef.peakResidentBytes), gib(st?.peakResidentBytes), share(ef.dataWaitShare), share(st?.dataWaitShare),
+      rate(ef.encodeTextsPerSecond), rate(st?.encodeTextsPerSecond), ratio(ef.encodeTextsPerSecond, st?.encodeTextsPerSecond)]));
   }
   return lines.join('\n');
 }

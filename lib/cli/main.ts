@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { benchTable, defaultPython, runBenchmark } from '../bench/benchmark';
+import { parseBatchList } from '../bench/measure';
 import { runDemo } from '../demo/runDemo';
 import { packageVersion } from '../models/packageVersion';
 import { encodeCommand } from './encodeCommand';
@@ -92,16 +93,18 @@ export function buildProgram(): Command {
     .description('training and encoding throughput beside sentence-transformers on the same model and pairs, in one run')
     .requiredOption('--model <dir>', 'sentence-transformers model folder')
     .requiredOption('--pairs <file>', 'anchor/positive rows')
-    .option('--batch <n>', 'training batch size', int, 32)
+    .option('--batch <sizes>', 'training batch sizes, comma separated (a table row each)', '32')
     .option('--steps <n>', 'training steps', int, 30)
     .option('--warmup <n>', 'steps left out of the steady-state rate', int, 5)
+    .option('--encode-texts <n>', 'passages encoded for the encode rate', int, 1024)
     .option('--device <device>', 'cpu, cuda or auto')
     .option('--bf16', 'bf16 autocast and tf32 (CUDA)')
     .option('--no-reference', 'measure embedforge alone')
     .option('--json', 'print the result as JSON')
     .action(async (o) => {
-      const r = await runBenchmark({ model: o.model, pairs: o.pairs, batch: o.batch, steps: o.steps, warmup: o.warmup, device: o.device,
-        bf16: o.bf16, python: o.reference ? defaultPython() : null, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'embedforge-bench-')) });
+      const r = await runBenchmark({ model: o.model, pairs: o.pairs, batches: parseBatchList(o.batch), steps: o.steps, warmup: o.warmup,
+        encodeTexts: o.encodeTexts, device: o.device, bf16: o.bf16, python: o.reference ? defaultPython() : null,
+        workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'embedforge-bench-')) }, (line) => process.stderr.write(`${line}\n`));
       process.stdout.write((o.json ? JSON.stringify(r) : benchTable(r)) + '\n');
     });
   return program;
