@@ -3,58 +3,17 @@
 
 #include <c10/util/Exception.h>
 
+#include "ConfigFields.h"
 #include "Json.h"
 
 namespace embedforge {
 
-namespace {
-
-int64_t intField(const JsonValue& root, const char* key, int64_t fallback, int64_t minimum) {
-  const JsonValue* v = root.find(key);
-  if (!v || v->kind == JsonValue::Kind::Null) return fallback;
-  TORCH_CHECK(v->kind == JsonValue::Kind::Number && v->isInteger, "config.json: ", key, " must be an integer");
-  TORCH_CHECK(v->integer >= minimum, "config.json: ", key, " = ", v->integer, " must be >= ", minimum);
-  return v->integer;
-}
-
-double numberField(const JsonValue& root, const char* key, double fallback) {
-  const JsonValue* v = root.find(key);
-  if (!v || v->kind == JsonValue::Kind::Null) return fallback;
-  TORCH_CHECK(v->kind == JsonValue::Kind::Number, "config.json: ", key, " must be a number");
-  return v->number;
-}
-
-std::string stringField(const JsonValue& root, const char* key, const std::string& fallback) {
-  const JsonValue* v = root.find(key);
-  if (!v || v->kind == JsonValue::Kind::Null) return fallback;
-  TORCH_CHECK(v->kind == JsonValue::Kind::String, "config.json: ", key, " must be a string");
-  return v->string;
-}
-
-// BERT checkpoints name their architecture "Bert..." (BertModel, BertForMaskedLM, ...).
-bool isBertArchitecture(const JsonValue& root, std::string& described) {
-  const std::string modelType = stringField(root, "model_type", "");
-  if (!modelType.empty()) {
-    described = modelType;
-    return modelType == "bert";
-  }
-  const JsonValue* archs = root.find("architectures");
-  if (archs && archs->kind == JsonValue::Kind::Array && !archs->array.empty() &&
-      archs->array[0].kind == JsonValue::Kind::String) {
-    described = archs->array[0].string;
-    return described.rfind("Bert", 0) == 0;
-  }
-  described = "(no model_type)";
-  return false;
-}
-
-}  // namespace
 
 BertConfig BertConfig::fromJson(const std::string& text) {
   const JsonValue root = parseJson(text, "config.json");
   TORCH_CHECK(root.kind == JsonValue::Kind::Object, "config.json must be a JSON object");
   std::string arch;
-  TORCH_CHECK(isBertArchitecture(root, arch), "unsupported architecture ", arch,
+  TORCH_CHECK(namesArchitecture(root, "bert", "Bert", arch), "unsupported architecture ", arch,
               ": embedforge supports BERT-family models (model_type \"bert\")");
   return readFields(root, BertConfig());
 }
@@ -96,11 +55,7 @@ BertConfig BertConfig::readFields(const JsonValue& root, BertConfig c) {
               "config.json: attention_probs_dropout_prob = ", c.attentionProbsDropoutProb, " must be in [0, 1)");
   TORCH_CHECK(c.padTokenId < c.vocabSize, "config.json: pad_token_id ", c.padTokenId, " >= vocab_size ", c.vocabSize);
 
-  const std::string act = stringField(root, "hidden_act", "gelu");
-  if (act == "gelu") c.hiddenAct = Activation::GeluErf;
-  else if (act == "gelu_new" || act == "gelu_pytorch_tanh") c.hiddenAct = Activation::GeluTanh;
-  else if (act == "relu") c.hiddenAct = Activation::Relu;
-  else TORCH_CHECK(false, "config.json: unsupported hidden_act \"", act, "\" (supported: gelu, gelu_new, gelu_pytorch_tanh, relu)");
+  c.hiddenAct = activationFromName(stringField(root, "hidden_act", "gelu"), "hidden_act");
 
   const std::string posType = stringField(root, "position_embedding_type", "absolute");
   TORCH_CHECK(posType == "absolute", "config.json: unsupported position_embedding_type \"", posType, "\" (only \"absolute\")");

@@ -4,11 +4,10 @@
 #include <cstdint>
 #include <string>
 
+#include "Activation.h"
 #include "Json.h"
 
 namespace embedforge {
-
-enum class Activation { GeluErf, GeluTanh, Relu };
 
 struct BertConfig {
   int64_t hiddenSize = 768;

@@ -13,19 +13,6 @@
 
 namespace embedforge {
 
-namespace {
-
-at::Tensor activation(const at::Tensor& x, Activation act) {
-  switch (act) {
-    case Activation::GeluErf: return at::gelu(x, "none");
-    case Activation::GeluTanh: return at::gelu(x, "tanh");
-    case Activation::Relu: return at::relu(x);
-  }
-  return x;
-}
-
-}  // namespace
-
 BertEncoder::BertEncoder(BertConfig config, at::Device device)
     : PretrainedEncoder(device, config.weightPrefix), config_(std::move(config)) {
   allocateParameters();
@@ -135,7 +122,7 @@ at::Tensor BertEncoder::forward(const PackedBatch& batch, bool training, std::ve
       at::Tensor ctx = varlenSelfAttention(qkv[0], qkv[1], qkv[2], batch, config_.attentionProbsDropoutProb, training);
       at::Tensor a = at::dropout(at::linear(ctx, w.aoW, w.aoB), pHidden, training);
       x = at::layer_norm(a + x, {config_.hiddenSize}, w.aoLnW, w.aoLnB, config_.layerNormEps);
-      at::Tensor h = activation(at::linear(x, w.iW, w.iB), config_.hiddenAct);
+      at::Tensor h = applyActivation(at::linear(x, w.iW, w.iB), config_.hiddenAct);
       at::Tensor o = at::dropout(at::linear(h, w.oW, w.oB), pHidden, training);
       return at::layer_norm(o + x, {config_.hiddenSize}, w.oLnW, w.oLnB, config_.layerNormEps);
     }, x, gradientCheckpointing_ && training);

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "BertConfig.h"  // Activation
+#include "Activation.h"
 
 namespace embedforge {
 

@@ -14,15 +14,6 @@ namespace embedforge {
 
 namespace {
 
-at::Tensor activation(const at::Tensor& x, Activation act) {
-  switch (act) {
-    case Activation::GeluErf: return at::gelu(x, "none");
-    case Activation::GeluTanh: return at::gelu(x, "tanh");
-    case Activation::Relu: return at::relu(x);
-  }
-  return x;
-}
-
 bool endsWith(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
@@ -159,7 +150,7 @@ at::Tensor MPNetEncoder::forward(const PackedBatch& batch, bool training, std::v
                                            heads3d(at::linear(x, w.vW, w.vB)), mask, batch, config_.attentionProbsDropoutProb, training);
       at::Tensor a = at::dropout(at::linear(ctx, w.oW, w.oB), pHidden, training);
       x = at::layer_norm(a + x, {config_.hiddenSize}, w.attnLnW, w.attnLnB, config_.layerNormEps);
-      at::Tensor h = activation(at::linear(x, w.iW, w.iB), config_.hiddenAct);
+      at::Tensor h = applyActivation(at::linear(x, w.iW, w.iB), config_.hiddenAct);
       at::Tensor o = at::dropout(at::linear(h, w.outW, w.outB), pHidden, training);
       return at::layer_norm(o + x, {config_.hiddenSize}, w.outLnW, w.outLnB, config_.layerNormEps);
     }, x, mask, gradientCheckpointing_ && training);

@@ -3,6 +3,7 @@
 
 #include <c10/util/Exception.h>
 
+#include "ConfigFields.h"
 #include "Json.h"
 
 namespace embedforge {
@@ -10,41 +11,6 @@ namespace embedforge {
 namespace {
 
 bool present(const JsonValue* v) { return v && v->kind != JsonValue::Kind::Null; }
-
-int64_t intField(const JsonValue& root, const char* key, int64_t fallback, int64_t minimum) {
-  const JsonValue* v = root.find(key);
-  if (!present(v)) return fallback;
-  TORCH_CHECK(v->kind == JsonValue::Kind::Number && v->isInteger, "config.json: ", key, " must be an integer");
-  TORCH_CHECK(v->integer >= minimum, "config.json: ", key, " = ", v->integer, " must be >= ", minimum);
-  return v->integer;
-}
-
-double numberField(const JsonValue& root, const char* key, double fallback) {
-  const JsonValue* v = root.find(key);
-  if (!present(v)) return fallback;
-  TORCH_CHECK(v->kind == JsonValue::Kind::Number, "config.json: ", key, " must be a number");
-  return v->number;
-}
-
-bool boolField(const JsonValue& root, const char* key, bool fallback) {
-  const JsonValue* v = root.find(key);
-  if (!present(v)) return fallback;
-  TORCH_CHECK(v->kind == JsonValue::Kind::Bool, "config.json: ", key, " must be true or false");
-  return v->boolean;
-}
-
-std::string stringField(const JsonValue& root, const char* key, const std::string& fallback) {
-  const JsonValue* v = root.find(key);
-  if (!present(v)) return fallback;
-  TORCH_CHECK(v->kind == JsonValue::Kind::String, "config.json: ", key, " must be a string");
-  return v->string;
-}
-
-double dropoutField(const JsonValue& root, const char* key) {
-  const double p = numberField(root, key, 0.0);
-  TORCH_CHECK(p >= 0 && p < 1, "config.json: ", key, " = ", p, " must be in [0, 1)");
-  return p;
-}
 
 // One entry of rope_parameters ("full_attention" or "sliding_attention"): only the default rotary embedding
 // (inverse frequencies theta^(-2i/d)) is implemented; its rope_theta, when given, wins over the older key.
@@ -67,15 +33,9 @@ double ropeTheta(const JsonValue& rope, const std::string& layerType, double fal
 ModernBertConfig ModernBertConfig::fromJson(const std::string& text) {
   const JsonValue root = parseJson(text, "config.json");
   TORCH_CHECK(root.kind == JsonValue::Kind::Object, "config.json must be a JSON object");
-  const std::string modelType = stringField(root, "model_type", "");
-  if (modelType.empty()) {
-    const JsonValue* archs = root.find("architectures");
-    const bool modernBert = archs && archs->kind == JsonValue::Kind::Array && !archs->array.empty() &&
-                            archs->array[0].kind == JsonValue::Kind::String && archs->array[0].string.rfind("ModernBert", 0) == 0;
-    TORCH_CHECK(modernBert, "config.json: neither model_type \"modernbert\" nor a ModernBert* architecture");
-  } else {
-    TORCH_CHECK(modelType == "modernbert", "config.json: model_type \"", modelType, "\" is not a ModernBERT model (\"modernbert\")");
-  }
+  std::string described;
+  TORCH_CHECK(namesArchitecture(root, "modernbert", "ModernBert", described), "config.json: model_type \"", described,
+              "\" is not a ModernBERT model (\"modernbert\")");
 
   ModernBertConfig c;
   c.vocabSize = intField(root, "vocab_size", c.vocabSize, 1);
@@ -91,9 +51,9 @@ ModernBertConfig ModernBertConfig::fromJson(const std::string& text) {
   c.normBias = boolField(root, "norm_bias", c.normBias);
   c.attentionBias = boolField(root, "attention_bias", c.attentionBias);
   c.mlpBias = boolField(root, "mlp_bias", c.mlpBias);
-  c.attentionDropout = dropoutField(root, "attention_dropout");
-  c.embeddingDropout = dropoutField(root, "embedding_dropout");
-  c.mlpDropout = dropoutField(root, "mlp_dropout");
+  c.attentionDropout = dropoutField(root, "attention_dropout", 0.0);
+  c.embeddingDropout = dropoutField(root, "embedding_dropout", 0.0);
+  c.mlpDropout = dropoutField(root, "mlp_dropout", 0.0);
   const JsonValue* pad = root.find("pad_token_id");
   c.padTokenId = present(pad) ? intField(root, "pad_token_id", c.padTokenId, 0) : (pad ? -1 : c.padTokenId);
   c.localAttention = intField(root, "local_attention", c.localAttention, 0);
@@ -107,13 +67,7 @@ ModernBertConfig ModernBertConfig::fromJson(const std::string& text) {
   TORCH_CHECK(headDimKey == c.headDim(), "config.json: head_dim ", headDimKey, " differs from hidden_size / num_attention_heads = ",
               c.headDim(), "; not supported");
 
-  const std::string act = stringField(root, "hidden_activation", "gelu");
-  if (act == "gelu") c.hiddenActivation = ModernBertActivation::GeluErf;
-  else if (act == "gelu_new" || act == "gelu_pytorch_tanh") c.hiddenActivation = ModernBertActivation::GeluTanh;
-  else if (act == "relu") c.hiddenActivation = ModernBertActivation::Relu;
-  else if (act == "silu" || act == "swish") c.hiddenActivation = ModernBertActivation::Silu;
-  else TORCH_CHECK(false, "config.json: unsupported hidden_activation \"", act,
-                   "\" (supported: gelu, gelu_new, gelu_pytorch_tanh, relu, silu, swish)");
+  c.hiddenActivation = activationFromName(stringField(root, "hidden_activation", "gelu"), "hidden_activation");
 
   // The layer pattern: layer_types when given, else every global_attn_every_n_layers-th layer (0, n, 2n, ...) global.
   const JsonValue* layerTypes = root.find("layer_types");

@@ -8,9 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "Activation.h"
+
 namespace embedforge {
 
-enum class ModernBertActivation { GeluErf, GeluTanh, Relu, Silu };
 
 struct ModernBertConfig {
   int64_t vocabSize = 50368;
@@ -18,7 +19,7 @@ struct ModernBertConfig {
   int64_t intermediateSize = 1152;
   int64_t numHiddenLayers = 22;
   int64_t numAttentionHeads = 12;
-  ModernBertActivation hiddenActivation = ModernBertActivation::GeluErf;
+  Activation hiddenActivation = Activation::GeluErf;
   int64_t maxPositionEmbeddings = 8192;
   double initializerRange = 0.02;
   double initializerCutoffFactor = 2.0;  // truncated normal at +-cutoff * std (null in config.json: 3, as transformers)

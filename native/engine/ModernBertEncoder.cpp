@@ -18,15 +18,6 @@ bool endsWith(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-at::Tensor activation(const at::Tensor& x, ModernBertActivation act) {
-  switch (act) {
-    case ModernBertActivation::GeluErf: return at::gelu(x, "none");
-    case ModernBertActivation::GeluTanh: return at::gelu(x, "tanh");
-    case ModernBertActivation::Relu: return at::relu(x);
-    case ModernBertActivation::Silu: return at::silu(x);
-  }
-  return x;
-}
 
 // Normal(0, std) truncated to [-cutoff * std, cutoff * std], by inverting the normal CDF on a uniform draw
 // restricted to the interval's probability mass (the method torch.nn.init.trunc_normal_ uses).
@@ -173,7 +164,7 @@ at::Tensor ModernBertEncoder::forward(const PackedBatch& batch, bool training, s
                                            config_.attentionDropout, training, window);
       x = x + at::dropout(at::linear(ctx, w.attnOutW, w.attnOutB), pAttn, training);
       const std::vector<at::Tensor> inputGate = at::linear(at::layer_norm(x, {h}, w.mlpNormW, w.mlpNormB, config_.normEps), w.wiW, w.wiB).chunk(2, -1);
-      return x + at::linear(at::dropout(activation(inputGate[0], config_.hiddenActivation) * inputGate[1], pMlp, training), w.woW, w.woB);
+      return x + at::linear(at::dropout(applyActivation(inputGate[0], config_.hiddenActivation) * inputGate[1], pMlp, training), w.woW, w.woB);
     }, x, gradientCheckpointing_ && training);
     if (hiddenStates && n + 1 < layers_.size()) hiddenStates->push_back(x);
   }

@@ -106,7 +106,7 @@ describeIf(missing({ addon: true, python: true }), 'MPNet parity with transforme
     const byArchitecture = await create({ model_type: null, architectures: ['MPNetForMaskedLM'] });
     expect(byArchitecture.parameterNames()).toContain('encoder.relative_attention_bias.weight');
     await byArchitecture.dispose();
-    await expect(create({ hidden_act: 'swish' })).rejects.toThrow('config.json: unsupported hidden_act "swish"');
+    await expect(create({ hidden_act: 'quick_gelu' })).rejects.toThrow('config.json: unsupported hidden_act "quick_gelu"');
     await expect(create({ relative_attention_num_buckets: 16 })).rejects.toThrow('config.json: relative_attention_num_buckets = 16 is not supported');
     await expect(create({ num_attention_heads: 5 })).rejects.toThrow('config.json: hidden_size 64 is not a multiple of num_attention_heads 5');
     await expect(create({ max_position_embeddings: 2 })).rejects.toThrow('config.json: max_position_embeddings = 2 must be >= 3');

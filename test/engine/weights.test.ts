@@ -200,7 +200,7 @@ describeIf(missing({ addon: true }), 'native engine: weights, training state and
     await expect(make(tinyConfig({ model_type: 'gpt2', architectures: ['GPT2Model'] }))).rejects.toThrow(
       /^unsupported architecture gpt2: embedforge supports BERT-family models \(model_type "bert"\), RoBERTa models \(model_type "roberta"\), XLM-RoBERTa models \(model_type "xlm-roberta"\).* MPNet models \(model_type "mpnet"\)/);
     await expect(make(tinyConfig({ position_embedding_type: 'relative_key' }))).rejects.toThrow(/position_embedding_type "relative_key"/);
-    await expect(make(tinyConfig({ hidden_act: 'swish' }))).rejects.toThrow(/unsupported hidden_act "swish"/);
+    await expect(make(tinyConfig({ hidden_act: 'quick_gelu' }))).rejects.toThrow(/unsupported hidden_act "quick_gelu"/);
     await expect(make(tinyConfig({ num_attention_heads: 5 }))).rejects.toThrow(/hidden_size 32 is not a multiple of num_attention_heads 5/);
     await expect(make('{"model_type": "bert",')).rejects.toThrow(/config\.json: invalid JSON/);
     const addon = loadAddon();

@@ -9,15 +9,6 @@ namespace embedforge {
 
 namespace {
 
-at::Tensor activation(const at::Tensor& x, Activation act) {
-  switch (act) {
-    case Activation::GeluErf: return at::gelu(x, "none");
-    case Activation::GeluTanh: return at::gelu(x, "tanh");
-    case Activation::Relu: return at::relu(x);
-  }
-  return x;
-}
-
 std::string crossPrefix(int64_t layer) { return "decoder.bert.encoder.layer." + std::to_string(layer) + ".crossattention."; }
 
 }  // namespace
@@ -129,12 +120,12 @@ at::Tensor BertDecoder::forward(const at::Tensor& ids, const at::Tensor& memory,
     at::Tensor co = at::dropout(at::linear(cctx, cw.oW, cw.oB), pHidden, training);
     x = at::layer_norm(co + x, {h}, cw.lnW, cw.lnB, eps);
     // Feed-forward (the encoder's weights).
-    at::Tensor inner = activation(at::linear(x, w("intermediate.dense.weight"), w("intermediate.dense.bias")), c.hiddenAct);
+    at::Tensor inner = applyActivation(at::linear(x, w("intermediate.dense.weight"), w("intermediate.dense.bias")), c.hiddenAct);
     at::Tensor o = at::dropout(at::linear(inner, w("output.dense.weight"), w("output.dense.bias")), pHidden, training);
     x = at::layer_norm(o + x, {h}, w("output.LayerNorm.weight"), w("output.LayerNorm.bias"), eps);
   }
   // LM head: transform, then the output projection tied to the word embeddings, with its own bias.
-  at::Tensor t = at::layer_norm(activation(at::linear(x, headW_, headB_), c.hiddenAct), {h}, headLnW_, headLnB_, eps);
+  at::Tensor t = at::layer_norm(applyActivation(at::linear(x, headW_, headB_), c.hiddenAct), {h}, headLnW_, headLnB_, eps);
   return at::linear(t, shared("embeddings.word_embeddings.weight"), outputBias_);
 }
 
