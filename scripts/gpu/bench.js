@@ -18,7 +18,8 @@
  *   3x forward, attention scores and weighted sum 4 * H * len^2 per layer forward), the formula of
  *   packed_reference.py, over the peak bf16 dense rate --peak-tflops (790 by default, as that script assumes).
  * - peak memory: the process's peak GPU memory as nvidia-smi reports it (CUDA context and the caching
- *   allocator's reserve included), sampled every 100 ms, the same way for both sides; st_anchor's own
+ *   allocator's reserve included), sampled every 100 ms, the same way for both sides (where the pids are hidden,
+ *   the device's peak during the run less its use at the start); st_anchor's own
  *   max_memory_allocated is printed beside it for sentence-transformers.
  * - data wait: the share of the timed wall clock in which the engine had no step to run (between one
  *   trainStep's resolution and the next call: collation not hidden behind the step, the Trainer's bookkeeping).
@@ -131,33 +132,52 @@ async function child() {
 // ---------------------------------------------------------------------------------------------------------
 // Parent: runs the children and the Python references, samples their GPU memory, prints the table.
 
-/** Peak nvidia-smi used memory (MiB) per pid while the poller runs; empty without nvidia-smi. */
+/**
+ * Peak GPU memory from nvidia-smi, sampled every 100 ms: per pid (--query-compute-apps), and, where a container
+ * hides the pids, the device's used memory over a run's time window less what was in use when it started.
+ */
 function memoryPoller() {
   const peaks = new Map();
-  let proc = null;
-  if (DEVICE.startsWith('cuda')) {
+  const device = [];  // [ms, MiB used on the device]
+  const procs = [];
+  const poll = (args, onLine) => {
     try {
-      proc = spawn('nvidia-smi', ['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits', '-lms', '100'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      proc.on('error', () => { proc = null; });
+      const proc = spawn('nvidia-smi', [...args, '--format=csv,noheader,nounits', '-lms', '100'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      proc.on('error', () => {});
       let buf = '';
       proc.stdout.on('data', (d) => {
         buf += d;
         const lines = buf.split('\n');
         buf = lines.pop();
-        for (const line of lines) {
-          const [pid, mib] = line.split(',').map((x) => Number(x.trim()));
-          if (Number.isFinite(pid) && Number.isFinite(mib)) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, mib));
-        }
+        lines.forEach(onLine);
       });
-    } catch { proc = null; }
+      procs.push(proc);
+    } catch { /* no nvidia-smi: no peaks */ }
+  };
+  if (DEVICE.startsWith('cuda')) {
+    poll(['--query-compute-apps=pid,used_memory'], (line) => {
+      const [pid, mib] = line.split(',').map((x) => Number(x.trim()));
+      if (Number.isFinite(pid) && Number.isFinite(mib)) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, mib));
+    });
+    poll(['--query-gpu=memory.used', '-i', '0'], (line) => {
+      const mib = Number(line.trim());
+      if (Number.isFinite(mib)) device.push([Date.now(), mib]);
+    });
   }
-  return { peakGiB: (pid) => (peaks.has(pid) ? peaks.get(pid) / 1024 : null), stop: () => proc && proc.kill() };
+  const peakGiB = (pid, t0, t1) => {
+    if (peaks.has(pid)) return peaks.get(pid) / 1024;
+    const before = device.filter(([t]) => t <= t0).pop();
+    const during = device.filter(([t]) => t >= t0 && t <= t1).map(([, m]) => m);
+    return before && during.length ? (Math.max(...during) - before[1]) / 1024 : null;
+  };
+  return { peakGiB, stop: () => procs.forEach((p) => p.kill()) };
 }
 
 /** Runs a command to its end, logging its output; resolves { out, pid }. */
 function run(cmd, args, logName, env = {}) {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
+    const started = t0;
     const p = spawn(cmd, args, { env: { ...process.env, HF_HUB_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false', ...env } });
     let out = '';
     const log = fs.createWriteStream(path.join(OUT, `bench-${logName}.log`));
@@ -167,7 +187,7 @@ function run(cmd, args, logName, env = {}) {
     p.on('close', (code) => {
       log.end(`\n[exit ${code} after ${((Date.now() - t0) / 1000).toFixed(1)}s]\n`);
       if (code !== 0) reject(new Error(`${logName} exited with ${code}: see ${path.join(OUT, `bench-${logName}.log`)}`));
-      else resolve({ out, pid: p.pid });
+      else resolve({ out, pid: p.pid, t0: started, t1: Date.now() });
     });
   });
 }
@@ -220,14 +240,14 @@ async function main() {
         const r = await run(PYTHON, [ANCHOR, '--out', anchorDir, '--shape', P.shape, '--batch', String(batch), '--steps', String(P.steps),
           '--pairs', String(P.pairs), '--qlen', P.qlen, '--plen', P.plen, '--device', cuda ? 'cuda' : 'cpu'], `st-${batch}`,
           cuda ? {} : { OMP_NUM_THREADS: '1' });
-        if (P.stBatches.includes(batch)) [st, stPeak] = [results(r.out)[0], mem.peakGiB(r.pid)];
+        if (P.stBatches.includes(batch)) [st, stPeak] = [results(r.out)[0], mem.peakGiB(r.pid, r.t0, r.t1)];
       }
       if (!fits('ours', `embedforge at batch ${batch}`)) continue;
       const o = await run(process.execPath, [__filename, '--child', 'mnrl', '--out', OUT, '--device', DEVICE, '--batch', String(batch),
         '--steps', String(P.steps), '--warmup', String(P.warmup), '--model', path.join(anchorDir, 'st-model'),
         '--pairs', path.join(anchorDir, 'pairs.jsonl')], `ours-${batch}`);
       const ours = results(o.out)[0];
-      rows.push({ batch, ours, oursPeakGiB: mem.peakGiB(o.pid), st, stPeakGiB: stPeak });
+      rows.push({ batch, ours, oursPeakGiB: mem.peakGiB(o.pid, o.t0, o.t1), st, stPeakGiB: stPeak });
     }
     // The packed reference (CUDA only): eager and/or torch.compile at 64/128/256, one process.
     let reference = [];
@@ -248,7 +268,7 @@ async function main() {
         '--mini-batch', String(c.miniBatch), '--steps', String(c.steps), '--warmup', '1', '--model', path.join(anchorDir, 'st-model'),
         '--pairs', cachedPairs], `ours-cached-${c.batch}`);
       cached = results(r.out)[0];
-      cachedPeak = mem.peakGiB(r.pid);
+      cachedPeak = mem.peakGiB(r.pid, r.t0, r.t1);
     } catch (e) {
       cachedError = e.message;
     }
