@@ -8,6 +8,8 @@ export interface ProgressReporter {
   start(total: number): void;
   step(globalStep: number, values: { loss?: number; learningRate?: number; samplesPerSecond?: number }): void;
   log(record: Record<string, unknown>): void;
+  /** The evaluator's metrics before and after training, at full precision (JSON lines only: a terminal gets the table). */
+  evaluation(when: 'before_training' | 'after_training', metrics: Record<string, number>): void;
   stop(): void;
 }
 
@@ -34,6 +36,9 @@ class BarReporter implements ProgressReporter {
     if ('loss' in record || 'learning_rate' in record) return; // shown on the bar
     process.stderr.write('\n' + JSON.stringify(record) + '\n');
   }
+  evaluation(): void {
+    /* the before/after table follows the run */
+  }
   stop(): void {
     this.bar.stop();
   }
@@ -48,6 +53,9 @@ class JsonLinesReporter implements ProgressReporter {
   }
   log(record: Record<string, unknown>): void {
     process.stdout.write(JSON.stringify(record) + '\n');
+  }
+  evaluation(when: 'before_training' | 'after_training', metrics: Record<string, number>): void {
+    this.log({ event: 'evaluation', when, metrics });
   }
   stop(): void {
     /* nothing buffered */

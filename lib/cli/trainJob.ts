@@ -155,6 +155,7 @@ async function runLockedTrainJob(
   }
 
   const reporter = createProgressReporter(options.json);
+  if (baseline) reporter.evaluation('before_training', baseline);
   const trainer = new Trainer({
     model, args, trainDataset, loss, evaluator, evalDataset, log: say,
     callbacks: {
@@ -180,6 +181,7 @@ async function runLockedTrainJob(
   }
 
   const final = evaluator ? await evaluator.evaluate(model) : null;
+  if (final) reporter.evaluation('after_training', final);
   model.modelCardData = {
     ...model.modelCardData,
     loss: describeLosses(loss),

@@ -98,6 +98,10 @@ describeIf(needs, 'embedforge CLI', () => {
     }
     expect(fs.readFileSync(path.join(work, 'run', 'final', 'README.md'), 'utf8')).toContain('MatryoshkaLoss');
     expect(r.stderr).toMatch(/dim_16_cosine_ndcg@10/);
+    // The evaluator's metrics before and after training, at full precision, for scripts that compare runs.
+    const evaluations = logs.filter((l) => l.event === 'evaluation') as { when: string; metrics: Record<string, number> }[];
+    expect(evaluations.map((e) => e.when)).toEqual(['before_training', 'after_training']);
+    for (const e of evaluations) expect(Number.isFinite(e.metrics['dim_16_cosine_ndcg@10'])).toBe(true);
   });
 
   test('bad input: clear errors that name the file, line, column or value', () => {
