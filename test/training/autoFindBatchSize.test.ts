@@ -1,9 +1,12 @@
 /**
  * auto_find_batch_size (autoBatchSize.ts): an out-of-memory failure in a training step restarts the
  * training loop at int(0.9 * batch size), as transformers 5.17 / accelerate do, until a size fits; without
- * the argument the failure stops training. The failure is simulated (EMBEDFORGE_TEST_OOM_ABOVE_ROWS: a batch
- * of more rows fails exactly as the engine reports out-of-memory) so that nothing is really exhausted.
+ * the argument the failure stops training. In the Trainer the failure is simulated (EMBEDFORGE_TEST_OOM_ABOVE_ROWS:
+ * a batch of more rows fails exactly as the engine reports out-of-memory) so that nothing is really exhausted;
+ * a real CPU allocation failure, provoked in a child process whose address space is capped (ulimit -v), is
+ * checked to be recognised.
  */
+import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { MultipleNegativesRankingLoss } from '../../lib/losses/MultipleNegativesRankingLoss';
 import { isOutOfMemory, reducedBatchSize } from '../../lib/training/autoBatchSize';
@@ -28,6 +31,37 @@ describe('auto_find_batch_size rules', () => {
     (wrapped as Error & { cause?: unknown }).cause = new Error('CUDA out of memory. Tried to allocate 2.00 GiB');
     expect(isOutOfMemory(wrapped)).toBe(true);
     expect(isOutOfMemory(new Error('non-finite loss (nan) at this step'))).toBe(false);
+  });
+});
+
+/** A train step far larger than a 6 GB address space allows, in a child process capped with ulimit -v: its error message. */
+const REAL_OOM_CHILD = `
+const addon = require(process.argv[1]);
+(async () => {
+  const config = JSON.stringify({ architectures: ['BertModel'], model_type: 'bert', vocab_size: 1000, hidden_size: 384, num_hidden_layers: 2,
+    num_attention_heads: 12, intermediate_size: 1536, hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
+    max_position_embeddings: 512, type_vocab_size: 2, initializer_range: 0.02, layer_norm_eps: 1e-12, pad_token_id: 0 });
+  const enc = await addon.NativeEncoder.create({ configJson: config, pooling: 'mean', normalize: true, device: 'cpu' });
+  await enc.initWeights(1);
+  await enc.configureTraining({ losses: [{ name: 'MultipleNegativesRankingLoss', scale: 20, similarity: 'cosine' }],
+    optimizer: { weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, precision: 'fp32', tf32: false });
+  const texts = 512, len = 512;
+  const cuSeqlens = Int32Array.from({ length: texts + 1 }, (_, i) => i * len);
+  const inputIds = Int32Array.from({ length: texts * len }, (_, j) => 1 + (j % 900));
+  try {
+    await enc.trainStep({ texts: { inputIds, cuSeqlens }, numColumns: 2, lossDivisor: 1, optimizerStep: true, learningRate: 1e-4, maxGradNorm: 1 });
+    console.log('NO FAILURE');
+  } catch (e) { console.log(e.message); }
+})();`;
+
+describeIf(missing({ addon: true }), 'a real CPU allocation failure (address space capped at 6 GB in a child process)', () => {
+  test('fails the step with LibTorch\'s allocator message, which auto_find_batch_size recognises', () => {
+    const addonPath = path.resolve(__dirname, '..', '..', 'build', 'Release', 'embedforge.node');
+    const out = execFileSync('bash', ['-c', 'ulimit -v 6000000 && exec "$0" -e "$1" "$2"', process.execPath, REAL_OOM_CHILD, addonPath],
+      { encoding: 'utf8', timeout: 120_000 }).trim();
+    console.log(`real CPU allocation failure: ${out}`);
+    expect(out).toContain("DefaultCPUAllocator: can't allocate memory");
+    expect(isOutOfMemory(new Error(out))).toBe(true);
   });
 });
 
