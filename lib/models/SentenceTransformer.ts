@@ -145,23 +145,30 @@ export class SentenceTransformer implements EmbeddingModel {
       if (typeof t !== 'string') throw new Error(`encode: text ${i} is ${typeof t}, not a string`);
     });
     const ids = await this.tokenizeAsync(texts);
-    const order = ids.map((_, i) => i).sort((a, b) => ids[b].length - ids[a].length);
-    const out = new Float32Array(texts.length * outDim);
+    // Texts that tokenize alike are embedded once: a corpus's repeated chunks cost nothing, and they get exactly
+    // the same embedding (a batch's other texts would move it by rounding), so their scores tie exactly and
+    // retrieval breaks the tie by id, as sentence-transformers does for duplicates it embeds in one batch.
+    const { unique, firstOf } = uniqueRows(ids);
+    const order = unique.map((_, i) => i).sort((a, b) => ids[unique[b]].length - ids[unique[a]].length);
+    const embedded = new Float32Array(unique.length * outDim);
     for (let start = 0; start < order.length; start += batchSize) {
       const rows = order.slice(start, start + batchSize);
-      const emb = await this.native.encode(packTexts(rows.map((r) => ids[r])));
-      rows.forEach((r, j) => {
+      const emb = await this.native.encode(packTexts(rows.map((u) => ids[unique[u]])));
+      rows.forEach((u, j) => {
         const v = emb.subarray(j * dim, j * dim + outDim);
         if (options.normalizeEmbeddings) {
           let norm = 0;
           for (let k = 0; k < outDim; k++) norm += v[k] * v[k];
           const s = 1 / Math.max(Math.sqrt(norm), 1e-12);
-          for (let k = 0; k < outDim; k++) out[r * outDim + k] = v[k] * s;
+          for (let k = 0; k < outDim; k++) embedded[u * outDim + k] = v[k] * s;
         } else {
-          out.set(v, r * outDim);
+          embedded.set(v, u * outDim);
         }
       });
     }
+    if (unique.length === texts.length) return embedded;
+    const out = new Float32Array(texts.length * outDim);
+    firstOf.forEach((u, r) => out.set(embedded.subarray(u * outDim, (u + 1) * outDim), r * outDim));
     return out;
   }
 
@@ -197,6 +204,23 @@ export class SentenceTransformer implements EmbeddingModel {
       normalize: this.normalize, similarityFunction: this.similarityFnName,
     }, this.modelCardData, versions));
   }
+}
+
+/** The distinct token sequences (row of each one's first occurrence) and, for every row, its sequence's index. */
+function uniqueRows(ids: Int32Array[]): { unique: number[]; firstOf: number[] } {
+  const seen = new Map<string, number>();
+  const unique: number[] = [];
+  const firstOf = ids.map((row, r) => {
+    const key = row.join(',');
+    let u = seen.get(key);
+    if (u === undefined) {
+      u = unique.length;
+      seen.set(key, u);
+      unique.push(r);
+    }
+    return u;
+  });
+  return { unique, firstOf };
 }
 
 function baseModelName(config: Record<string, unknown>, dir: string): string {

@@ -42,6 +42,9 @@ export type Engine = Reference['engine'];
 
 export interface OurStep { loss: number; learningRate: number; gradNorm: number; epoch: number }
 
+/** A large model (BERT-large with EMBEDFORGE_FULL_TESTS) on a loaded 2-core machine takes minutes a side. */
+const REFERENCE_TIMEOUT_MS = 1_800_000;
+
 export const parityCache = path.join(cacheDir, 'trainer-parity');
 const sha = (...parts: string[]): string => parts.reduce((h, p) => h.update(p).update('\0'), createHash('sha256')).digest('hex').slice(0, 16);
 const scriptText = (name: string): string => fs.readFileSync(path.join(repoRoot, 'scripts', 'reference', name), 'utf8');
@@ -85,9 +88,9 @@ export function reference(work: string, modelDir: string, records: Record<string
       // One torch thread: on the shared 2-core machine more threads spin against each other (~30x slower).
       '--encode', files[3], '--device', 'cpu', '--threads', '1', '--out', out, '--save', savedDir];
     if (engine === 'loop') {
-      runPython('without_packages.py', ['datasets,accelerate', path.join(repoRoot, 'scripts', 'reference', 'st_trainer_reference.py'), ...args]);
+      runPython('without_packages.py', ['datasets,accelerate', path.join(repoRoot, 'scripts', 'reference', 'st_trainer_reference.py'), ...args], REFERENCE_TIMEOUT_MS);
     } else {
-      runPython('st_trainer_reference.py', args);
+      runPython('st_trainer_reference.py', args, REFERENCE_TIMEOUT_MS);
     }
   }
   return { ref: JSON.parse(fs.readFileSync(out, 'utf8')) as Reference, savedDir };
