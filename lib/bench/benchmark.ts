@@ -21,6 +21,7 @@ export interface BenchOptions {
   encodeTexts: number;
   device?: string;
   bf16?: boolean;
+  threads?: number;
   /** Python with sentence-transformers for the reference; null to measure embedforge alone. */
   python: string | null;
   workDir: string;
@@ -37,6 +38,8 @@ export interface BenchResult {
   steps: number;
   warmup: number;
   encodeTexts: number;
+  /** CPU threads both sides ran with; undefined: each side's default. */
+  threads?: number;
   rows: BenchRow[];
 }
 
@@ -48,14 +51,15 @@ const resultLine = (out: string, who: string): string => {
 
 function runEmbedforgeSide(o: SideOptions): SideResult {
   const script = path.join(__dirname, 'benchSide.js');
-  const out = execFileSync(process.execPath, [script, JSON.stringify(o)], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = o.threads ? { ...process.env, EMBEDFORGE_NUM_THREADS: String(o.threads) } : process.env;
+  const out = execFileSync(process.execPath, [script, JSON.stringify(o)], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'], env });
   return JSON.parse(resultLine(out, 'benchSide.js')) as SideResult;
 }
 
 function runReferenceSide(python: string, o: SideOptions, device: string): SideResult {
   const script = path.join(__dirname, '..', '..', 'scripts', 'reference', 'st_bench.py');
   const out = execFileSync(python, [script, '--model', o.model, '--pairs', o.pairs, '--batch', String(o.batch), '--steps', String(o.steps),
-    '--warmup', String(o.warmup), '--encode-texts', String(o.encodeTexts), '--device', device, ...(o.bf16 ? ['--bf16', '--tf32'] : [])],
+    '--warmup', String(o.warmup), '--encode-texts', String(o.encodeTexts), '--device', device, ...(o.threads ? ['--threads', String(o.threads)] : []), ...(o.bf16 ? ['--bf16', '--tf32'] : [])],
   { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, HF_HUB_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false' } });
   const r = JSON.parse(resultLine(out, 'st_bench.py')) as {
     train_pairs_per_s: number; encode_texts_per_s: number; data_wait_share: number; peak_rss_bytes: number | null;
@@ -69,7 +73,7 @@ export async function runBenchmark(o: BenchOptions, progress: (line: string) => 
   let device = o.device ?? 'cpu';
   for (const batch of o.batches) {
     const side: SideOptions = { model: o.model, pairs: o.pairs, batch, steps: o.steps, warmup: o.warmup, encodeTexts: o.encodeTexts,
-      device: o.device, bf16: o.bf16, workDir: fs.mkdtempSync(path.join(o.workDir, `b${batch}-`)) };
+      device: o.device, bf16: o.bf16, threads: o.threads, workDir: fs.mkdtempSync(path.join(o.workDir, `b${batch}-`)) };
     progress(`batch ${batch}: embedforge`);
     const ours = runEmbedforgeSide(side);
     device = ours.device;
@@ -77,7 +81,7 @@ export async function runBenchmark(o: BenchOptions, progress: (line: string) => 
     const theirs = o.python ? runReferenceSide(o.python, side, ours.device) : null;
     rows.push({ batch, embedforge: ours, sentenceTransformers: theirs });
   }
-  return { device, steps: o.steps, warmup: o.warmup, encodeTexts: o.encodeTexts, rows };
+  return { device, steps: o.steps, warmup: o.warmup, encodeTexts: o.encodeTexts, threads: o.threads, rows };
 }
 
 const rate = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(1));
@@ -91,7 +95,7 @@ export function benchTable(r: BenchResult): string {
     ['peak GiB st', 12], ['wait ef', 8], ['wait st', 8], ['encode ef', 10], ['encode st', 10], ['ratio', 7]];
   const line = (cells: string[]): string => cells.map((c, i) => c.padStart(columns[i][1])).join(' ');
   const lines = [
-    `device: ${r.device}; ${r.steps} training steps, the first ${r.warmup} left out of the rates; ${r.encodeTexts} texts encoded`,
+    `device: ${r.device}${r.threads ? ` (${r.threads} CPU thread${r.threads === 1 ? '' : 's'} each side)` : ''}; ${r.steps} training steps, the first ${r.warmup} left out of the rates; ${r.encodeTexts} texts encoded`,
     'train: pairs/s; peak: resident memory after training; wait: share of the training time a step waited for data; encode: texts/s',
     line(columns.map((c) => c[0])),
   ];

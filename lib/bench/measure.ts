@@ -10,6 +10,8 @@ export interface SideOptions {
   encodeTexts: number;
   device?: string;
   bf16?: boolean;
+  /** CPU threads of both sides (EMBEDFORGE_NUM_THREADS, torch.set_num_threads); unset: each side's default. */
+  threads?: number;
   workDir: string;
 }
 

@@ -99,11 +99,12 @@ export function buildProgram(): Command {
     .option('--encode-texts <n>', 'passages encoded for the encode rate', int, 1024)
     .option('--device <device>', 'cpu, cuda or auto')
     .option('--bf16', 'bf16 autocast and tf32 (CUDA)')
+    .option('--threads <n>', 'CPU threads of both sides (default: each side\'s own, the number of cores)', int)
     .option('--no-reference', 'measure embedforge alone')
     .option('--json', 'print the result as JSON')
     .action(async (o) => {
       const r = await runBenchmark({ model: o.model, pairs: o.pairs, batches: parseBatchList(o.batch), steps: o.steps, warmup: o.warmup,
-        encodeTexts: o.encodeTexts, device: o.device, bf16: o.bf16, python: o.reference ? defaultPython() : null,
+        encodeTexts: o.encodeTexts, device: o.device, bf16: o.bf16, threads: o.threads, python: o.reference ? defaultPython() : null,
         workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'embedforge-bench-')) }, (line) => process.stderr.write(`${line}\n`));
       process.stdout.write((o.json ? JSON.stringify(r) : benchTable(r)) + '\n');
     });

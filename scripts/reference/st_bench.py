@@ -1,6 +1,6 @@
 """sentence-transformers' throughput on the inputs embedforge's benchmark uses, measured in the same run.
 
-  st_bench.py --model DIR --pairs FILE.jsonl --batch 32 --steps 30 --warmup 5 --encode-texts 1024 --device cpu|cuda [--bf16] [--tf32]
+  st_bench.py --model DIR --pairs FILE.jsonl --batch 32 --steps 30 --warmup 5 --encode-texts 1024 [--threads N] --device cpu|cuda [--bf16] [--tf32]
 
 The training step is the one SentenceTransformerTrainer runs for MultipleNegativesRankingLoss (tokenize
 and pad the batch, forward, loss, backward, clip at 1.0, AdamW, scheduler), without the trainer's logging
@@ -17,6 +17,7 @@ p.add_argument("--batch", type=int, default=32); p.add_argument("--steps", type=
 p.add_argument("--warmup", type=int, default=5); p.add_argument("--device", default="cpu")
 p.add_argument("--bf16", action="store_true"); p.add_argument("--tf32", action="store_true")
 p.add_argument("--encode-batch", type=int, default=128)
+p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own)")
 p.add_argument("--encode-texts", type=int, default=None, help="encode the first N passages (default: all)")
 a = p.parse_args()
 
@@ -24,6 +25,8 @@ from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 from transformers import get_linear_schedule_with_warmup
 
+if a.threads:
+    torch.set_num_threads(a.threads)
 if a.tf32:
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True

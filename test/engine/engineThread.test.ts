@@ -2,11 +2,11 @@
  * The engine thread (native/addon/EngineThread.h) and CPU attention by length groups (Attention.cpp):
  * EMBEDFORGE_NUM_THREADS sets LibTorch's thread count where the work runs, a bad value is refused by name;
  * texts of very different lengths encoded in one batch (several length groups) give each text's embedding
- * as encoded alone, and concurrent calls of two encoders all complete.
+ * as encoded alone, and concurrent calls of two encoders all complete. The loader asks OpenMP to wait asleep.
  */
 import { execFileSync } from 'child_process';
 import * as path from 'path';
-import { loadAddon } from '../../lib/binding/addon';
+import { loadAddon, preferPassiveOpenMpWait } from '../../lib/binding/addon';
 import type { NativeEncoder, PackedTexts } from '../../lib/binding/AddonTypes';
 import { describeIf, missing, repoRoot } from '../helpers/requirements';
 
@@ -66,5 +66,16 @@ describeIf(missing({ addon: true }), 'engine thread', () => {
     expect(results.map((r) => r.length)).toEqual([64, 64, 64, 64]);
     expect(Array.from(results[0])).toEqual(Array.from(results[2]));
     await Promise.all(encoders.map((e) => e.dispose()));
+  });
+});
+
+describe('OpenMP wait policy', () => {
+  test('PASSIVE unless the user set one', () => {
+    const unset: NodeJS.ProcessEnv = {};
+    preferPassiveOpenMpWait(unset);
+    expect(unset.OMP_WAIT_POLICY).toBe('PASSIVE');
+    const chosen: NodeJS.ProcessEnv = { OMP_WAIT_POLICY: 'ACTIVE' };
+    preferPassiveOpenMpWait(chosen);
+    expect(chosen.OMP_WAIT_POLICY).toBe('ACTIVE');
   });
 });
