@@ -32,7 +32,7 @@ const expectedExports = ['NativeEncoder', 'TorchGenerator', 'manualSeed', 'devic
 
 /**
  * LibTorch's OpenMP threads wait for work asleep rather than spinning, unless OMP_WAIT_POLICY is set. GNU
- * OpenMP reads it once, when LibTorch loads with the addon. Spinning pays on an idle machine and collapses
+ * OpenMP reads it once, when LibTorch loads with the addon. Spinning may save a little on an idle machine; it collapses
  * on a busy one: a parallel region's threads spin for a partner the kernel has descheduled. Measured on the
  * 2-core machine at load 6.5 (real all-MiniLM-L6-v2, batch 16): 1.5 pairs/s spinning, 6.5 asleep.
  */
