@@ -18,6 +18,7 @@ if [ ! -f build/Release/embedforge.node ] || [ -n "$(find native CMakeLists.txt 
 fi
 if [ ! -f dist/cli/main.js ] || [ -n "$(find lib tsconfig.json tsconfig.build.json -newer dist/cli/main.js -print -quit)" ]; then
   echo "setup: compiling TypeScript" >&2
+  rm -rf dist  # no compiled file of a source that no longer exists
   npx tsc -p tsconfig.build.json
   chmod +x dist/cli/main.js
 fi

@@ -27,7 +27,7 @@ const root = path.resolve(__dirname, '..', '..');
 const ef = require(path.join(root, 'dist'));
 const { readNpy, rowCosines } = require(path.join(root, 'dist', 'cli', 'npy'));
 const { runBenchmark } = require(path.join(root, 'dist', 'bench', 'benchmark'));
-const { createBatchSampler } = require(path.join(root, 'dist', 'data', 'BatchSampler'));
+const { createBatchSampler } = require(path.join(root, 'dist', 'data', 'samplers'));
 const { trainingColumns } = require(path.join(root, 'dist', 'data', 'inputColumns'));
 const { planTraining } = require(path.join(root, 'dist', 'training', 'trainingSteps'));
 const { irDataFromQueriesCorpusFile } = require(path.join(root, 'dist', 'evaluation', 'irDatasets'));
@@ -83,12 +83,17 @@ function makeModels() {
   for (const s of SHAPES) makeModel(path.join(WORK, s.name), s);
 }
 
-/** A random model of shape s (seed 0, BertConfig's default dropout 0.1), saved by sentence-transformers. */
+/**
+ * A random model of shape s (seed 0, BertConfig's default dropout 0.1), saved by sentence-transformers. Weights are
+ * drawn with std 0.2, not BERT's 0.02: at 0.02 every text's CLS embedding is nearly the same (pairwise cosine
+ * 0.99995 on legal text), so the ranking loss sits at ln(batch) and its gradients are rounding noise, which two
+ * engines cannot agree on; at 0.2 texts differ (cosine down to 0.44) and losses, gradients and rankings mean something.
+ */
 function makeModel(dir, s) {
   if (fs.existsSync(path.join(dir, 'modules.json'))) return dir;
   py('st_models.py', ['make', '--out', dir, '--tokenizer', path.join(MODELS, s.tokenizer), '--pooling', s.pooling, '--normalize',
     '--hidden', String(s.hidden), '--layers', String(s.layers), '--heads', String(s.heads), '--intermediate', String(s.intermediate),
-    '--max-seq-length', String(s.maxSeqLength ?? 256), '--seed', '0']);
+    '--max-seq-length', String(s.maxSeqLength ?? 256), '--seed', '0', '--init-range', '0.2']);
   return dir;
 }
 
@@ -113,6 +118,7 @@ function batchOrder(dataset, hfArgs) {
   const args = ef.parseTrainingArguments(hfArgs);
   const sampler = createBatchSampler(args.batchSampler, {
     texts: trainingColumns(dataset).texts, batchSize: args.perDeviceTrainBatchSize, dropLast: args.dataloaderDropLast, seed: args.seed,
+    dataSeed: args.dataSeed,
   });
   const plan = planTraining({ batchesPerEpoch: sampler.batchesPerEpoch(), gradientAccumulationSteps: args.gradientAccumulationSteps,
     numTrainEpochs: args.numTrainEpochs, maxSteps: args.maxSteps });

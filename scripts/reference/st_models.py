@@ -1,7 +1,7 @@
 """sentence-transformers side of the interop and real-weights tests.
 
   make   --out DIR --tokenizer DIR --pooling cls|mean|max|lasttoken [--normalize] [--hidden 64 --layers 2
-         --heads 4 --intermediate 128 --max-seq-length 128 --seed 0 --dropout P --arch bert|roberta|xlm-roberta|mpnet|modernbert]
+         --heads 4 --intermediate 128 --max-seq-length 128 --seed 0 --dropout P --arch bert|roberta|xlm-roberta|mpnet|modernbert --init-range R]
          A randomly initialised model of the architecture (default BERT) and shape with a real tokenizer, saved by
          sentence-transformers.
          --dropout sets hidden and attention dropout (default: BertConfig's 0.1); 0 makes training deterministic.
@@ -21,7 +21,8 @@ import torch
 def hf_model(arch: str, a, vocab_size: int, pad_token_id: int):
     """A randomly initialised transformers model of the architecture (seeded by the caller)."""
     import transformers as tf
-    shape = dict(hidden_size=a.hidden, num_hidden_layers=a.layers, num_attention_heads=a.heads, intermediate_size=a.intermediate)
+    shape = dict(hidden_size=a.hidden, num_hidden_layers=a.layers, num_attention_heads=a.heads, intermediate_size=a.intermediate,
+                 **({} if a.init_range is None else {"initializer_range": a.init_range}))
     if arch == "bert":
         dropout = {} if a.dropout is None else {"hidden_dropout_prob": a.dropout, "attention_probs_dropout_prob": a.dropout}
         return tf.BertModel(tf.BertConfig(vocab_size=vocab_size, max_position_embeddings=512, **shape, **dropout))
@@ -97,6 +98,7 @@ m.add_argument("--hidden", type=int, default=64); m.add_argument("--layers", typ
 m.add_argument("--heads", type=int, default=4); m.add_argument("--intermediate", type=int, default=128)
 m.add_argument("--max-seq-length", type=int, default=128); m.add_argument("--seed", type=int, default=0)
 m.add_argument("--dropout", type=float)
+m.add_argument("--init-range", type=float, help="the config's initializer_range (default transformers'): a larger one makes a random model's texts distinguishable")
 m.add_argument("--arch", default="bert", choices=["bert", "roberta", "xlm-roberta", "mpnet", "modernbert"])
 e = sub.add_parser("encode")
 e.add_argument("--model", action="append", required=True); e.add_argument("--texts", required=True)
