@@ -55,9 +55,9 @@ export async function runSide(o: SideOptions): Promise<SideResult> {
   const peak = peakResidentBytes();
   const w = Math.min(o.warmup, o.steps - 2);
   const texts = (data.column('positive') as string[]).slice(0, o.encodeTexts);
-  await model.encode(texts.slice(0, Math.min(256, texts.length)), { batchSize: 128 });
+  await model.encode(texts.slice(0, Math.min(256, texts.length)), { batchSize: o.encodeBatch });
   const t0 = performance.now();
-  await model.encode(texts, { batchSize: 128 });
+  await model.encode(texts, { batchSize: o.encodeBatch });
   const encodeTextsPerSecond = (texts.length * 1000) / (performance.now() - t0);
   const device = model.device;
   await model.dispose();

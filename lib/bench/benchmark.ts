@@ -19,6 +19,8 @@ export interface BenchOptions {
   steps: number;
   warmup: number;
   encodeTexts: number;
+  /** encode's batch size on both sides (each library's default is 32). */
+  encodeBatch: number;
   device?: string;
   bf16?: boolean;
   threads?: number;
@@ -38,6 +40,7 @@ export interface BenchResult {
   steps: number;
   warmup: number;
   encodeTexts: number;
+  encodeBatch: number;
   /** CPU threads both sides ran with; undefined: each side's default. */
   threads?: number;
   rows: BenchRow[];
@@ -59,7 +62,7 @@ function runEmbedforgeSide(o: SideOptions): SideResult {
 function runReferenceSide(python: string, o: SideOptions, device: string): SideResult {
   const script = path.join(__dirname, '..', '..', 'scripts', 'reference', 'st_bench.py');
   const out = execFileSync(python, [script, '--model', o.model, '--pairs', o.pairs, '--batch', String(o.batch), '--steps', String(o.steps),
-    '--warmup', String(o.warmup), '--encode-texts', String(o.encodeTexts), '--device', device, ...(o.threads ? ['--threads', String(o.threads)] : []), ...(o.bf16 ? ['--bf16', '--tf32'] : [])],
+    '--warmup', String(o.warmup), '--encode-texts', String(o.encodeTexts), '--encode-batch', String(o.encodeBatch), '--device', device, ...(o.threads ? ['--threads', String(o.threads)] : []), ...(o.bf16 ? ['--bf16', '--tf32'] : [])],
   { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, HF_HUB_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false' } });
   const r = JSON.parse(resultLine(out, 'st_bench.py')) as {
     train_pairs_per_s: number; encode_texts_per_s: number; data_wait_share: number; peak_rss_bytes: number | null;
@@ -72,7 +75,7 @@ export async function runBenchmark(o: BenchOptions, progress: (line: string) => 
   const rows: BenchRow[] = [];
   let device = o.device ?? 'cpu';
   for (const batch of o.batches) {
-    const side: SideOptions = { model: o.model, pairs: o.pairs, batch, steps: o.steps, warmup: o.warmup, encodeTexts: o.encodeTexts,
+    const side: SideOptions = { model: o.model, pairs: o.pairs, batch, steps: o.steps, warmup: o.warmup, encodeTexts: o.encodeTexts, encodeBatch: o.encodeBatch,
       device: o.device, bf16: o.bf16, threads: o.threads, workDir: fs.mkdtempSync(path.join(o.workDir, `b${batch}-`)) };
     progress(`batch ${batch}: embedforge`);
     const ours = runEmbedforgeSide(side);
@@ -81,7 +84,7 @@ export async function runBenchmark(o: BenchOptions, progress: (line: string) => 
     const theirs = o.python ? runReferenceSide(o.python, side, ours.device) : null;
     rows.push({ batch, embedforge: ours, sentenceTransformers: theirs });
   }
-  return { device, steps: o.steps, warmup: o.warmup, encodeTexts: o.encodeTexts, threads: o.threads, rows };
+  return { device, steps: o.steps, warmup: o.warmup, encodeTexts: o.encodeTexts, encodeBatch: o.encodeBatch, threads: o.threads, rows };
 }
 
 const rate = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(1));
@@ -95,7 +98,7 @@ export function benchTable(r: BenchResult): string {
     ['peak GiB st', 12], ['wait ef', 8], ['wait st', 8], ['encode ef', 10], ['encode st', 10], ['ratio', 7]];
   const line = (cells: string[]): string => cells.map((c, i) => c.padStart(columns[i][1])).join(' ');
   const lines = [
-    `device: ${r.device}${r.threads ? ` (${r.threads} CPU thread${r.threads === 1 ? '' : 's'} each side)` : ''}; ${r.steps} training steps, the first ${r.warmup} left out of the rates; ${r.encodeTexts} texts encoded`,
+    `device: ${r.device}${r.threads ? ` (${r.threads} CPU thread${r.threads === 1 ? '' : 's'} each side)` : ''}; ${r.steps} training steps, the first ${r.warmup} left out of the rates; ${r.encodeTexts} texts encoded at batch ${r.encodeBatch}`,
     'train: pairs/s; peak: resident memory after training; wait: share of the training time a step waited for data; encode: texts/s',
     line(columns.map((c) => c[0])),
   ];

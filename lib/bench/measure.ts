@@ -8,6 +8,7 @@ export interface SideOptions {
   warmup: number;
   /** Texts encoded (the first passages of the pairs). */
   encodeTexts: number;
+  encodeBatch: number;
   device?: string;
   bf16?: boolean;
   /** CPU threads of both sides (EMBEDFORGE_NUM_THREADS, torch.set_num_threads); unset: each side's default. */

@@ -97,6 +97,7 @@ export function buildProgram(): Command {
     .option('--steps <n>', 'training steps', int, 30)
     .option('--warmup <n>', 'steps left out of the steady-state rate', int, 5)
     .option('--encode-texts <n>', 'passages encoded for the encode rate', int, 1024)
+    .option('--encode-batch <n>', 'encode batch size on both sides (both libraries default to 32)', int, 32)
     .option('--device <device>', 'cpu, cuda or auto')
     .option('--bf16', 'bf16 autocast and tf32 (CUDA)')
     .option('--threads <n>', 'CPU threads of both sides (default: each side\'s own, the number of cores)', int)
@@ -104,7 +105,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (o) => {
       const r = await runBenchmark({ model: o.model, pairs: o.pairs, batches: parseBatchList(o.batch), steps: o.steps, warmup: o.warmup,
-        encodeTexts: o.encodeTexts, device: o.device, bf16: o.bf16, threads: o.threads, python: o.reference ? defaultPython() : null,
+        encodeTexts: o.encodeTexts, encodeBatch: o.encodeBatch, device: o.device, bf16: o.bf16, threads: o.threads, python: o.reference ? defaultPython() : null,
         workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'embedforge-bench-')) }, (line) => process.stderr.write(`${line}\n`));
       process.stdout.write((o.json ? JSON.stringify(r) : benchTable(r)) + '\n');
     });

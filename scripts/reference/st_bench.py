@@ -16,7 +16,7 @@ p.add_argument("--model", required=True); p.add_argument("--pairs", required=Tru
 p.add_argument("--batch", type=int, default=32); p.add_argument("--steps", type=int, default=30)
 p.add_argument("--warmup", type=int, default=5); p.add_argument("--device", default="cpu")
 p.add_argument("--bf16", action="store_true"); p.add_argument("--tf32", action="store_true")
-p.add_argument("--encode-batch", type=int, default=128)
+p.add_argument("--encode-batch", type=int, default=32)
 p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own)")
 p.add_argument("--encode-texts", type=int, default=None, help="encode the first N passages (default: all)")
 a = p.parse_args()

@@ -13,12 +13,12 @@ const side = (train: number, peakGiB: number | null, wait: number | null, encode
 
 describe('bench table', () => {
   test('a row per batch: both sides, their ratios, peak memory, data wait', () => {
-    const r: BenchResult = { device: 'cpu', steps: 12, warmup: 3, encodeTexts: 512, rows: [
+    const r: BenchResult = { device: 'cpu', steps: 12, warmup: 3, encodeTexts: 512, encodeBatch: 32, rows: [
       { batch: 16, embedforge: side(30, 1.5, 0.002, 400), sentenceTransformers: side(20, 2.25, 0.05, 100) },
       { batch: 32, embedforge: side(45, 1.9, null, 410), sentenceTransformers: side(30, 3, 0.04, 102.5) },
     ] };
     const lines = benchTable(r).split('\n');
-    expect(lines[0]).toBe('device: cpu; 12 training steps, the first 3 left out of the rates; 512 texts encoded');
+    expect(lines[0]).toBe('device: cpu; 12 training steps, the first 3 left out of the rates; 512 texts encoded at batch 32');
     expect(lines[2].trim().split(/\s{2,}/)).toEqual(['batch', 'train ef', 'train st', 'ratio', 'peak GiB ef', 'peak GiB st', 'wait ef',
       'wait st', 'encode ef', 'encode st', 'ratio']);
     expect(lines[3].trim().split(/\s+/)).toEqual(['16', '30.0', '20.0', '1.50x', '1.50', '2.25', '0.2%', '5.0%', '400.0', '100.0', '4.00x']);
@@ -28,7 +28,7 @@ describe('bench table', () => {
   });
 
   test('without the reference, its cells and the ratios are dashes', () => {
-    const r: BenchResult = { device: 'cpu', steps: 5, warmup: 1, encodeTexts: 8,
+    const r: BenchResult = { device: 'cpu', steps: 5, warmup: 1, encodeTexts: 8, encodeBatch: 4,
       rows: [{ batch: 8, embedforge: side(10, null, 0, 50), sentenceTransformers: null }] };
     expect(benchTable(r).split('\n')[3].trim().split(/\s+/)).toEqual(['8', '10.0', '-', '-', '-', '-', '0.0%', '-', '50.0', '-', '-']);
   });
