@@ -9,6 +9,7 @@ TRANSFORMERS_VERSION="${EMBEDFORGE_TRANSFORMERS_VERSION:-5.17.0}"
 REAL_WEIGHTS_VERSION=0.1.0
 DATASETS_VERSION=5.2.0
 ACCELERATE_VERSION=1.15.0
+BITSANDBYTES_VERSION=0.50.2
 SENTENCEPIECE_VERSION=0.2.3
 PROTOBUF_VERSION=7.36.2
 HOME_DIR="${EMBEDFORGE_HOME:-$HOME/.cache/embedforge}"
@@ -48,6 +49,15 @@ if [ ! -f "$VENV/.complete-sentencepiece" ]; then
     touch "$VENV/.complete-sentencepiece"
   else
     echo "set-up: could not install sentencepiece (the SentencePiece tokenizer tests will skip)" >&2
+  fi
+fi
+# bitsandbytes, whose CPU optimizer the adamw_8bit parity test compares with live. Optional: that comparison
+# skips, saying so, without it. --no-deps: it must not move the pinned torch.
+if [ ! -f "$VENV/.complete-bitsandbytes" ]; then
+  if "$VENV/bin/python" -m pip install -q --no-deps "bitsandbytes==$BITSANDBYTES_VERSION" >&2; then
+    touch "$VENV/.complete-bitsandbytes"
+  else
+    echo "set-up: could not install bitsandbytes (the adamw_8bit comparison with it will skip)" >&2
   fi
 fi
 echo "$VENV"
