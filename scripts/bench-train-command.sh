@@ -22,6 +22,8 @@ while [ $# -gt 0 ]; do
 done
 python="${EMBEDFORGE_PYTHON:-$(bash "$root/scripts/setup-python.sh" --print-path)/bin/python}"
 [ -x "$python" ] || { echo "bench-train-command.sh: no reference python at $python (bash scripts/setup-python.sh)" >&2; exit 1; }
+# GNU time (Debian package "time"; the shell's own `time` reports no peak memory).
+[ -x /usr/bin/time ] || { echo "bench-train-command.sh: /usr/bin/time is missing: install the \"time\" package (apt-get install time)" >&2; exit 1; }
 [ -n "$model" ] || model="$("$python" "$root/scripts/reference/st_models.py" path-of-real-model | tail -1)"
 [ -n "$work" ] || work="$(mktemp -d /tmp/embedforge-train-command-XXXXXX)"
 mkdir -p "$work"
