@@ -4,9 +4,25 @@
  * embeddings row by row, and MultipleNegativesRankingLoss's value and every parameter gradient at the first step.
  * Tolerances: row cosine >= 0.99999 and max abs diff < 1e-4; loss and each gradient rel <= 1e-4.
  */
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { loadAddon } from '../../lib/binding/addon';
 import type { NativeEncoder } from '../../lib/binding/AddonTypes';
 import { maxAbsDiff, pack, relativeError } from './fixtures';
 import { readSafetensors } from './safetensors';
+
+/** A case folder a reference script wrote: model/ (config.json, model.safetensors), ids.json, *.safetensors. */
+export const readCase = <T>(dir: string, name: string): T => JSON.parse(fs.readFileSync(path.join(dir, name, 'ids.json'), 'utf8')) as T;
+export const caseConfig = (dir: string, name: string): string => fs.readFileSync(path.join(dir, name, 'model', 'config.json'), 'utf8');
+export const caseWeights = (dir: string, name: string): string => path.join(dir, name, 'model', 'model.safetensors');
+
+/** The case's model in the engine: mean pooling, no Normalize, on the CPU, its weights loaded. */
+export async function caseEncoder(dir: string, name: string): Promise<NativeEncoder> {
+  const enc = await loadAddon().NativeEncoder.create({ configJson: caseConfig(dir, name), pooling: 'mean', normalize: false, device: 'cpu' });
+  await enc.loadWeights(caseWeights(dir, name));
+  return enc;
+}
 
 /** BERT's and MPNet's attention key bias (RoBERTa shares BERT's names; ModernBERT has none by default): softmax ignores
  *  a score added to every key of a query, so its true gradient is 0. */

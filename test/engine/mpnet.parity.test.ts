@@ -12,9 +12,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { loadAddon } from '../../lib/binding/addon';
-import type { NativeEncoder } from '../../lib/binding/AddonTypes';
 import { describeIf, missing, runPython, tmpDir } from '../helpers/requirements';
-import { expectEmbeddingsMatch, expectFirstStepGradientsMatch, isKeyBias } from './encoderParity';
+import { caseConfig, caseEncoder, caseWeights, expectEmbeddingsMatch, expectFirstStepGradientsMatch, isKeyBias, readCase } from './encoderParity';
 import { pack, relativeError } from './fixtures';
 import { readSafetensors } from './safetensors';
 
@@ -24,14 +23,10 @@ interface CaseData { ids: number[][]; longest: number; hidden: number; columns: 
 describeIf(missing({ addon: true, python: true }), 'MPNet parity with transformers + sentence-transformers (fp32, CPU)', () => {
   let dir: string;
   let cases: string[];
-  const caseData = (name: string): CaseData => JSON.parse(fs.readFileSync(path.join(dir, name, 'ids.json'), 'utf8'));
-  const configOf = (name: string) => fs.readFileSync(path.join(dir, name, 'model', 'config.json'), 'utf8');
-  const weightsOf = (name: string) => path.join(dir, name, 'model', 'model.safetensors');
-  async function encoder(name: string): Promise<NativeEncoder> {
-    const enc = await loadAddon().NativeEncoder.create({ configJson: configOf(name), pooling: 'mean', normalize: false, device: 'cpu' });
-    await enc.loadWeights(weightsOf(name));
-    return enc;
-  }
+  const caseData = (name: string) => readCase<CaseData>(dir, name);
+  const configOf = (name: string) => caseConfig(dir, name);
+  const weightsOf = (name: string) => caseWeights(dir, name);
+  const encoder = (name: string) => caseEncoder(dir, name);
 
   beforeAll(() => {
     dir = tmpDir('mpnet-parity');

@@ -11,8 +11,7 @@ import * as path from 'path';
 
 import { loadAddon } from '../../lib/binding/addon';
 import { describeIf, missing, runPython, tmpDir } from '../helpers/requirements';
-import type { NativeEncoder } from '../../lib/binding/AddonTypes';
-import { expectEmbeddingsMatch, expectFirstStepGradientsMatch, isKeyBias } from './encoderParity';
+import { caseEncoder, expectEmbeddingsMatch, expectFirstStepGradientsMatch, isKeyBias, readCase } from './encoderParity';
 import { pack } from './fixtures';
 import { readSafetensors } from './safetensors';
 
@@ -27,13 +26,8 @@ describeIf(missing({ addon: true, python: true }), 'RoBERTa / XLM-RoBERTa parity
     cases = JSON.parse(runPython('roberta_reference.py', ['--out', dir]).trim().split('\n').pop()!);
   });
 
-  const caseData = (name: string): CaseData => JSON.parse(fs.readFileSync(path.join(dir, name, 'ids.json'), 'utf8'));
-  async function encoder(name: string): Promise<NativeEncoder> {
-    const configJson = fs.readFileSync(path.join(dir, name, 'model', 'config.json'), 'utf8');
-    const enc = await loadAddon().NativeEncoder.create({ configJson, pooling: 'mean', normalize: false, device: 'cpu' });
-    await enc.loadWeights(path.join(dir, name, 'model', 'model.safetensors'));
-    return enc;
-  }
+  const caseData = (name: string) => readCase<CaseData>(dir, name);
+  const encoder = (name: string) => caseEncoder(dir, name);
 
   test('mean-pooled embeddings match at two shapes, with and without the "roberta." prefix', async () => {
     const report: string[] = [];
