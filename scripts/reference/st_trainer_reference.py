@@ -46,6 +46,8 @@ hands to its logging for that step.
 import argparse, json, os, sys, tempfile
 import torch
 
+from jsonl_rows import read_jsonl
+
 
 class FixedBatches:
     """A batch sampler that yields the given batches of the current epoch; its length is the nominal count
@@ -192,16 +194,7 @@ def close_step(record, state, grad_norm, learning_rate):
 
 
 def read_rows(path):
-    rows = []
-    with open(path, encoding="utf8") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    sys.exit(f"{path}: line {n}: {e}")
-    if not rows:
-        sys.exit(f"{path}: no rows")
+    rows = read_jsonl(path)
     columns = list(rows[0].keys())
     for i, r in enumerate(rows):
         if list(r.keys()) != columns:

@@ -29,19 +29,8 @@ import argparse, contextlib, json, os, shutil, sys, tempfile, time
 
 import torch
 
+from jsonl_rows import read_jsonl
 
-def read_rows(path):
-    rows = []
-    with open(path, encoding="utf8") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    sys.exit(f"{path}: line {n}: {e}")
-    if not rows:
-        sys.exit(f"{path}: no rows")
-    return rows
 
 
 def column(rows, name, path):
@@ -97,7 +86,7 @@ def main(a):
     from sentence_transformers.losses import MultipleNegativesRankingLoss
 
     anchor, positive = a.columns.split(",")
-    train_rows, test_rows = read_rows(a.train), read_rows(a.test)
+    train_rows, test_rows = read_jsonl(a.train), read_jsonl(a.test)
     args = training_arguments(a)
     trained_rows = train_rows[: a.limit] if a.limit else train_rows
     train_dataset = Dataset.from_dict({anchor: column(trained_rows, anchor, a.train), positive: column(trained_rows, positive, a.train)})
