@@ -76,10 +76,6 @@ void BertEncoder::bindLayers() {
   }
 }
 
-bool BertEncoder::decays(const std::string& name) const {
-  return name.find("bias") == std::string::npos && name.find("LayerNorm") == std::string::npos;
-}
-
 void BertEncoder::init(uint64_t seed) {
   // Draws on the CPU from a private generator, so the weights for a seed are the same on every device.
   at::Generator gen = at::detail::createCPUGenerator(seed);

@@ -27,8 +27,6 @@ class BertEncoder : public PretrainedEncoder {
 
   const BertConfig& config() const { return config_; }
   EncoderConfig encoderConfig() const override;
-  /** True for parameters the HF Trainer decays: not biases, not LayerNorm weights. */
-  bool decays(const std::string& name) const override;
 
   /** BERT init: normal(0, initializer_range) weights, zero biases, LayerNorm 1/0, zero padding row. */
   void init(uint64_t seed) override;

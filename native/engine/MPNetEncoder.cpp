@@ -82,10 +82,6 @@ void MPNetEncoder::bindParameters() {
   }
 }
 
-bool MPNetEncoder::decays(const std::string& name) const {
-  return name.find("bias") == std::string::npos && name.find("LayerNorm") == std::string::npos;
-}
-
 void MPNetEncoder::init(uint64_t seed) {
   // Draws on the CPU from a private generator, so the weights for a seed are the same on every device.
   at::Generator gen = at::detail::createCPUGenerator(seed);

@@ -33,8 +33,6 @@ class MPNetEncoder : public PretrainedEncoder {
 
   const MPNetConfig& config() const { return config_; }
   EncoderConfig encoderConfig() const override;
-  /** As the HF Trainer decides: not biases (relative_attention_bias included: its name holds "bias"), not LayerNorms. */
-  bool decays(const std::string& name) const override;
 
   /** transformers' init: normal(0, initializer_range) for linear and embedding weights (the relative bias
    *  table too), zero biases, LayerNorm 1/0, row padding_idx = 1 of the word and position tables zero. */

@@ -42,6 +42,10 @@ at::Tensor PretrainedEncoder::paramOrNone(const std::string& name) const {
   return at::Tensor();
 }
 
+bool PretrainedEncoder::decays(const std::string& name) const {
+  return name.find("bias") == std::string::npos && name.find("LayerNorm") == std::string::npos;
+}
+
 std::vector<std::string> PretrainedEncoder::parameterNames() const {
   std::vector<std::string> names;
   for (const auto& p : params_) names.push_back(p.first);

@@ -21,6 +21,9 @@ class PretrainedEncoder : public Encoder {
   /** Trainable parameters with requires_grad, in expectedShapes()' order. */
   const std::vector<std::pair<std::string, at::Tensor>>& parameters() const override { return params_; }
   std::vector<std::string> parameterNames() const override;
+  /** The HF Trainer's rule for names as BERT-style models give them: no bias (MPNet's relative_attention_bias
+   *  included) and nothing inside a LayerNorm decays. */
+  bool decays(const std::string& name) const override;
   /** Tensors of the loaded file the encoder does not use (names without the prefix). */
   const TensorMap& extras() const { return extras_; }
 
