@@ -15,3 +15,7 @@ export { Trainer, type TrainerOptions, type TrainOutput, type TrainerCallbacks }
 export { parseTrainingArguments, type TrainingArguments } from './training/TrainingArguments';
 export { loadAddon } from './binding/addon';
 export type * from './binding/AddonTypes';
+export { downloadModel, type HubDownloadOptions, type HubSnapshot } from './hub/downloadModel';
+export { resolveModelPath, isHubId, type ResolvedModel } from './hub/resolveModelPath';
+export { pushFolderToHub, type PushToHubOptions, type PushResult } from './hub/pushToHub';
+export { hubCacheDir } from './hub/hubEnvironment';

@@ -7,7 +7,10 @@ import { writeFileAtomic } from '../training/atomicWrite';
 import { encodeNpy } from './npy';
 
 export interface EncodeCommandOptions {
+  /** A model folder or a hub id. */
   model: string;
+  /** Hub revision of `model`. */
+  revision?: string;
   input: string;
   output: string;
   column?: string;
@@ -83,7 +86,7 @@ export async function encodeCommand(o: EncodeCommandOptions): Promise<{ rows: nu
   const outDir = path.dirname(path.resolve(o.output));
   if (!fs.existsSync(outDir)) throw new Error(`--output ${o.output}: cannot write the embeddings: its folder ${outDir} does not exist`);
   const texts = readInputTexts(o.input, o.column);
-  const model = await SentenceTransformer.load(o.model, { device: o.device });
+  const model = await SentenceTransformer.load(o.model, { device: o.device, revision: o.revision });
   let emb: Float32Array;
   try {
     emb = await model.encode(texts, { batchSize: o.batchSize, normalizeEmbeddings: o.normalize, truncateDim: o.truncateDim });

@@ -2,7 +2,10 @@ import { SentenceTransformer } from '../models/SentenceTransformer';
 import { EVALUATOR_TYPES, evaluatorFromConfig, parseEvaluatorConfig, type EvaluatorType } from './buildEvaluator';
 
 export interface EvaluateOptions {
+  /** A model folder or a hub id. */
   model: string;
+  /** Hub revision of `model`. */
+  revision?: string;
   data: string;
   /** ir (default), triplet, similarity, binary, reranking or paraphrase. */
   evaluator?: string;
@@ -33,7 +36,7 @@ function specFromOptions(o: EvaluateOptions): Record<string, unknown> {
 /** `embedforge evaluate`: an evaluator's metrics (sentence-transformers' keys) of a model folder on a data file. */
 export async function evaluateCommand(o: EvaluateOptions): Promise<Record<string, number>> {
   const config = parseEvaluatorConfig(specFromOptions(o), 'evaluate');
-  const model = await SentenceTransformer.load(o.model, { device: o.device });
+  const model = await SentenceTransformer.load(o.model, { device: o.device, revision: o.revision });
   let metrics: Record<string, number>;
   try {
     const evaluator = (await evaluatorFromConfig(config, { file: o.data }))!;

@@ -7,7 +7,10 @@ import * as path from 'path';
 import { benchTable, defaultPython, runBenchmark } from '../bench/benchmark';
 import { parseBatchList } from '../bench/measure';
 import { runDemo } from '../demo/runDemo';
+import { pushFolderToHub } from '../hub/pushToHub';
+import { localPathOrHubId, resolveModelPath } from '../hub/resolveModelPath';
 import { packageVersion } from '../models/packageVersion';
+import { doctorReport, formatDoctor } from './doctorCommand';
 import { encodeCommand } from './encodeCommand';
 import { evaluateCommand } from './evaluateCommand';
 import { parseOverrides, readTrainConfig, validateTrainConfig } from './trainConfig';
@@ -29,7 +32,8 @@ export function buildProgram(): Command {
   program.command('train')
     .description('fine-tune a model as a config file says; prints retrieval metrics before and after')
     .requiredOption('-c, --config <file>', 'JSON or YAML: model, train_data, eval_data, loss, evaluator, args')
-    .option('--model <dir>', 'override the config\'s model folder')
+    .option('--model <dir|id>', 'override the config\'s model (a folder, or a hub id)')
+    .option('--revision <rev>', 'hub branch, tag or commit of --model (default main)')
     .option('--train-data <file>', 'override the config\'s training data')
     .option('--eval-data <file>', 'override the config\'s evaluation data')
     .option('--output-dir <dir>', 'override args.output_dir')
@@ -40,17 +44,19 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const { config, baseDir } = readTrainConfig(o.config);
       const merged = { ...config, args: { ...(config.args ?? {}), ...parseOverrides(o.set) } };
-      if (o.model) merged.model = path.resolve(o.model);
+      if (o.model) merged.model = localPathOrHubId(o.model);
+      if (o.revision) merged.model = { ...(typeof merged.model === 'string' ? { path: merged.model } : merged.model), revision: o.revision };
       if (o.trainData) merged.train_data = typeof merged.train_data === 'string' ? path.resolve(o.trainData) : { ...merged.train_data, path: path.resolve(o.trainData) };
       if (o.evalData) merged.eval_data = path.resolve(o.evalData);
       if (o.outputDir) merged.args.output_dir = path.resolve(o.outputDir);
-      if (o.device) merged.model = { path: typeof merged.model === 'string' ? merged.model : merged.model.path, device: o.device };
+      if (o.device) merged.model = { ...(typeof merged.model === 'string' ? { path: merged.model } : merged.model), device: o.device };
       await runTrainJob(validateTrainConfig(merged, o.config), baseDir, { json: o.json, resumeFromCheckpoint: o.resume });
     });
 
   program.command('evaluate')
     .description('a sentence-transformers evaluator\'s metrics of a model on a data file (retrieval by default: NDCG@10, MRR@10, MAP@100, ...)')
-    .requiredOption('--model <dir>', 'sentence-transformers model folder')
+    .requiredOption('--model <dir|id>', 'a sentence-transformers model folder, or a hub id (owner/name) downloaded into the Hugging Face cache')
+    .option('--revision <rev>', 'hub branch, tag or commit of --model (default main)')
     .requiredOption('--data <file>', 'ir: {queries, corpus, relevant_docs} JSON or anchor/positive rows; triplet: anchor/positive/negative; '
       + 'similarity: sentence1/sentence2/score; binary: sentence1/sentence2/label; reranking: query/positive/negative lists; '
       + 'paraphrase: sentence1/sentence2[/label] or {sentences_map, duplicates_list} (rows: JSON, JSONL, CSV, Parquet; columns by name, else by position)')
@@ -61,12 +67,13 @@ export function buildProgram(): Command {
     .option('--device <device>', 'cpu, cuda or auto')
     .option('--json', 'print one JSON object keyed by sentence-transformers\' metric names')
     .action(async (o) => {
-      await evaluateCommand({ model: o.model, data: o.data, evaluator: o.evaluator, matryoshkaDims: o.matryoshkaDims, scoreFunctions: o.scoreFunctions, batchSize: o.batchSize, device: o.device, json: o.json });
+      await evaluateCommand({ model: o.model, revision: o.revision, data: o.data, evaluator: o.evaluator, matryoshkaDims: o.matryoshkaDims, scoreFunctions: o.scoreFunctions, batchSize: o.batchSize, device: o.device, json: o.json });
     });
 
   program.command('encode')
     .description('embed texts (one per line, or a JSON lines column) into .npy or .jsonl')
-    .requiredOption('--model <dir>', 'sentence-transformers model folder')
+    .requiredOption('--model <dir|id>', 'a sentence-transformers model folder, or a hub id (owner/name) downloaded into the Hugging Face cache')
+    .option('--revision <rev>', 'hub branch, tag or commit of --model (default main)')
     .requiredOption('--input <file>', 'text lines, or JSON lines')
     .requiredOption('--output <file>', 'FILE.npy (float32 matrix) or FILE.jsonl')
     .option('--column <name>', 'the JSON lines field holding the text')
@@ -75,8 +82,26 @@ export function buildProgram(): Command {
     .option('--truncate-dim <n>', 'keep the first n dims (Matryoshka)', int)
     .option('--device <device>', 'cpu, cuda or auto')
     .action(async (o) => {
-      const r = await encodeCommand({ model: o.model, input: o.input, output: o.output, column: o.column, batchSize: o.batchSize, normalize: o.normalize, truncateDim: o.truncateDim, device: o.device });
+      const r = await encodeCommand({ model: o.model, revision: o.revision, input: o.input, output: o.output, column: o.column, batchSize: o.batchSize, normalize: o.normalize, truncateDim: o.truncateDim, device: o.device });
       process.stderr.write(`wrote ${r.rows} embeddings of dim ${r.dim} to ${o.output}\n`);
+    });
+
+  program.command('push')
+    .description('upload a saved model folder (with its model card) to a Hugging Face hub repository, created if missing')
+    .requiredOption('--model <dir>', 'the sentence-transformers folder to upload')
+    .requiredOption('--repo <id>', 'owner/name (a bare name goes under the token\'s user)')
+    .option('--private', 'create the repository private')
+    .option('--exist-ok', 'push a new commit into a repository that exists already')
+    .option('--replace-model-card', 'upload README.md even when the repository has one')
+    .option('--commit-message <text>', 'the commit\'s title', 'Add new SentenceTransformer model')
+    .option('--token <token>', 'access token with write permission (default: HF_TOKEN, else $HF_HOME/token)')
+    .action(async (o) => {
+      if (!fs.existsSync(path.join(o.model, 'modules.json')) && !fs.existsSync(path.join(o.model, 'config.json'))) {
+        throw new Error(`--model ${o.model}: not a model folder (no modules.json or config.json)`);
+      }
+      const r = await pushFolderToHub(o.model, o.repo, { token: o.token, private: o.private, existOk: o.existOk, replaceModelCard: o.replaceModelCard,
+        defaultCommitMessage: o.commitMessage });
+      process.stdout.write(`${r.commitUrl}\n`);
     });
 
   program.command('demo')
@@ -91,7 +116,8 @@ export function buildProgram(): Command {
     });
   program.command('bench')
     .description('training and encoding throughput beside sentence-transformers on the same model and pairs, in one run')
-    .requiredOption('--model <dir>', 'sentence-transformers model folder')
+    .requiredOption('--model <dir|id>', 'a sentence-transformers model folder, or a hub id (owner/name) downloaded into the Hugging Face cache')
+    .option('--revision <rev>', 'hub branch, tag or commit of --model (default main)')
     .requiredOption('--pairs <file>', 'anchor/positive rows')
     .option('--batch <sizes>', 'training batch sizes, comma separated (a table row each)', '32')
     .option('--steps <n>', 'training steps', int, 30)
@@ -104,11 +130,20 @@ export function buildProgram(): Command {
     .option('--no-reference', 'measure embedforge alone')
     .option('--json', 'print the result as JSON')
     .action(async (o) => {
-      const r = await runBenchmark({ model: o.model, pairs: o.pairs, batches: parseBatchList(o.batch), steps: o.steps, warmup: o.warmup,
+      const r = await runBenchmark({ model: (await resolveModelPath(o.model, { revision: o.revision })).dir, pairs: o.pairs, batches: parseBatchList(o.batch), steps: o.steps, warmup: o.warmup,
         encodeTexts: o.encodeTexts, encodeBatch: o.encodeBatch, device: o.device, bf16: o.bf16, threads: o.threads, python: o.reference ? defaultPython() : null,
         workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'embedforge-bench-')) }, (line) => process.stderr.write(`${line}\n`));
       process.stdout.write((o.json ? JSON.stringify(r) : benchTable(r)) + '\n');
     });
+  program.command('doctor')
+    .description('what embedforge finds here: Node, the PyTorch (where, version, CUDA), the GPU, the native binary chosen and why, the Hugging Face cache')
+    .option('--json', 'the report as JSON')
+    .action((o) => {
+      const r = doctorReport();
+      process.stdout.write(`${o.json ? JSON.stringify(r, null, 2) : formatDoctor(r)}\n`);
+      if (!r.addon.choice) process.exitCode = 1;
+    });
+
   return program;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The `embedforge train --config FILE` file, JSON or YAML:
  *
- *   model: BAAI/bge-base-en-v1.5 (a local folder)      # or {path, device}
+ *   model: BAAI/bge-base-en-v1.5   # a local folder, else a hub id; or {path, device, revision}
  *   train_data: {path: train.jsonl, columns: [anchor, positive], rename: {question: anchor}, test_size: 0.1}
  *     # or several named datasets, each with its own loss (multi-dataset training):
  *     # train_data: {pairs: {path: pairs.jsonl, loss: MultipleNegativesRankingLoss}, sts: {path: sts.csv, loss: CoSENTLoss}}
@@ -49,7 +49,7 @@ const namedDataSpec = z.union([
 const datasets = z.union([dataSpec, z.record(z.string(), namedDataSpec)]);
 
 const schema = z.object({
-  model: z.union([z.string(), z.object({ path: z.string(), device: z.string().optional() }).strict()]),
+  model: z.union([z.string(), z.object({ path: z.string(), device: z.string().optional(), revision: z.string().optional() }).strict()]),
   train_data: datasets,
   eval_data: dataSpec.optional(),
   eval_dataset: datasets.optional(),

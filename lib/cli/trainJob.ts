@@ -10,6 +10,7 @@ import type { PairsOptions } from '../evaluation/irDatasets';
 import { columnRoles, textColumn } from '../data/inputColumns';
 import { DenoisingAutoEncoderDataset } from '../data/DenoisingAutoEncoderDataset';
 import { ContrastiveTensionDataLoader } from '../losses/ContrastiveTensionDataLoader';
+import { localPathOrHubId } from '../hub/resolveModelPath';
 import { lossFromConfig } from '../losses/lossRegistry';
 import type { LossConfig } from '../losses/LossOptions';
 import { MultipleNegativesRankingLoss } from '../losses/MultipleNegativesRankingLoss';
@@ -114,7 +115,8 @@ async function runLockedTrainJob(
 ): Promise<TrainJobResult> {
   const t0 = Date.now();
   const modelSpec = typeof config.model === 'string' ? { path: config.model } : config.model;
-  const model = options.model ?? await SentenceTransformer.load(path.resolve(baseDir, modelSpec.path), { device: modelSpec.device ?? args.device ?? undefined });
+  const model = options.model ?? await SentenceTransformer.load(localPathOrHubId(modelSpec.path, baseDir),
+    { device: modelSpec.device ?? args.device ?? undefined, revision: 'revision' in modelSpec ? modelSpec.revision : undefined });
   if (model !== options.model) owned.push(model);
 
   const sharedLoss: Loss = config.loss === undefined ? new MultipleNegativesRankingLoss() : lossFromFileConfig(config.loss as LossConfig, baseDir);

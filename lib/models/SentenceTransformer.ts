@@ -5,12 +5,16 @@
  * disposed model throws "this model was disposed" when used.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type { Device, NativeEncoder, PoolingMode, SimilarityFunction } from '../binding/AddonTypes';
 import { loadAddon } from '../binding/addon';
 import { packTexts } from '../data/collate';
 import { TextTokenizer } from '../data/TextTokenizer';
 import type { EmbeddingModel, EncodeOptions } from '../evaluation/EmbeddingModel';
+import type { HubDownloadOptions } from '../hub/downloadModel';
+import { pushFolderToHub, type PushResult, type PushToHubOptions } from '../hub/pushToHub';
+import { resolveModelPath } from '../hub/resolveModelPath';
 import { writeDirAtomic } from '../training/atomicWrite';
 import { fit, type FitOptions } from '../training/fit';
 import { resolveDevice } from './device';
@@ -22,7 +26,7 @@ import { writeModelFolderConfigs } from './writeModelFolderConfigs';
 /** Tokenizer files copied verbatim into a saved folder when present. */
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
 
-export interface LoadOptions {
+export interface LoadOptions extends Pick<HubDownloadOptions, 'revision' | 'token' | 'cacheDir'> {
   /** 'cpu', 'cuda' or 'auto' (default: cuda when available). */
   device?: string;
 }
@@ -62,8 +66,13 @@ export class SentenceTransformer implements EmbeddingModel {
     private readonly configText: string,
   ) {}
 
-  /** Loads a sentence-transformers (or plain Hugging Face BERT) folder. */
-  static async load(dir: string, options: LoadOptions = {}): Promise<SentenceTransformer> {
+  /**
+   * Loads a sentence-transformers (or plain Hugging Face BERT) folder, or a hub id such as `BAAI/bge-base-en-v1.5`
+   * (a local path of that name wins) through the Hugging Face cache (`revision`, `token`, `cacheDir`).
+   */
+  static async load(modelPath: string, options: LoadOptions = {}): Promise<SentenceTransformer> {
+    const resolved = await resolveModelPath(modelPath, options);
+    const dir = resolved.dir;
     const info = readModelFolder(dir);
     const device = resolveDevice(options.device);
     const { NativeEncoder } = loadAddon();
@@ -78,7 +87,7 @@ export class SentenceTransformer implements EmbeddingModel {
     const tokenizer = TextTokenizer.fromFolder(info.transformerDir, { maxSeqLength: info.maxSeqLength, doLowerCase: info.doLowerCase });
     const model = new SentenceTransformer(native, tokenizer, device, info.config, info.pooling, info.normalize,
       info.maxSeqLength, info.doLowerCase, info.similarityFunction, info.transformerDir, info.sentenceTransformersConfig, info.configJson);
-    model.modelCardData.baseModel = baseModelName(info.config, dir);
+    model.modelCardData.baseModel = resolved.repoId ?? baseModelName(info.config, dir);
     model.loadedFrom = dir;
     return model;
   }
@@ -183,6 +192,20 @@ export class SentenceTransformer implements EmbeddingModel {
 
   async save(dir: string): Promise<void> {
     await writeDirAtomic(dir, (tmp) => this.saveInto(tmp));
+  }
+
+  /**
+   * Saves the model with its card to a temporary folder and uploads it to the hub repository `repo` (created,
+   * private if asked, unless it exists), as sentence-transformers' push_to_hub. Returns the commit's URL and id.
+   */
+  async pushToHub(repo: string, options: PushToHubOptions = {}): Promise<PushResult> {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'embedforge-push-'));
+    try {
+      await this.saveInto(tmp);
+      return await pushFolderToHub(tmp, repo, { ...options, defaultCommitMessage: 'Add new SentenceTransformer model' });
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   }
 
   /** Writes the folder's files into an existing empty directory (used by save and by checkpoints). */

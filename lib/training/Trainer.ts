@@ -13,6 +13,7 @@ import * as path from 'path';
 import { loadAddon } from '../binding/addon';
 import type { TrainStepRequest } from '../binding/AddonTypes';
 import { prefixMetricKeys, type SentenceEvaluator } from '../evaluation/SentenceEvaluator';
+import type { PushResult, PushToHubOptions } from '../hub/pushToHub';
 import type { Loss } from '../losses/Loss';
 import type { SentenceTransformer } from '../models/SentenceTransformer';
 import { CheckpointManager } from './CheckpointManager';
@@ -403,6 +404,16 @@ export class Trainer {
   /** The model (and its card) into output_dir, or dir. */
   async saveModel(dir: string = this.args.outputDir): Promise<void> {
     await this.model.save(dir);
+  }
+
+  /**
+   * The trained model and its card onto the hub, as the HF Trainer's push_to_hub: into `repoId` (default: the name
+   * of output_dir), created if missing and reused if present, with the commit message "End of training".
+   */
+  async pushToHub(options: PushToHubOptions & { repoId?: string } = {}): Promise<PushResult> {
+    const { repoId, ...rest } = options;
+    return this.model.pushToHub(repoId ?? path.basename(path.resolve(this.args.outputDir)),
+      { existOk: true, ...rest, commitMessage: rest.commitMessage ?? 'End of training' });
   }
 
   private log(record: LogEntry): void {
