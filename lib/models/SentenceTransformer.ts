@@ -15,6 +15,7 @@ import type { EmbeddingModel, EncodeOptions } from '../evaluation/EmbeddingModel
 import type { HubDownloadOptions } from '../hub/downloadModel';
 import { pushFolderToHub, type PushResult, type PushToHubOptions } from '../hub/pushToHub';
 import { resolveModelPath } from '../hub/resolveModelPath';
+import { writeOnnxExport } from '../onnx/exportOnnx';
 import { writeDirAtomic } from '../training/atomicWrite';
 import { fit, type FitOptions } from '../training/fit';
 import { resolveDevice } from './device';
@@ -29,6 +30,11 @@ const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tok
 export interface LoadOptions extends Pick<HubDownloadOptions, 'revision' | 'token' | 'cacheDir'> {
   /** 'cpu', 'cuda' or 'auto' (default: cuda when available). */
   device?: string;
+}
+
+export interface SaveOptions {
+  /** Also write onnx/model.onnx: the encoder's token embeddings for onnxruntime and transformers.js. */
+  onnx?: boolean;
 }
 
 export interface CreateOptions extends LoadOptions {
@@ -190,8 +196,12 @@ export class SentenceTransformer implements EmbeddingModel {
     await fit(this, options);
   }
 
-  async save(dir: string): Promise<void> {
-    await writeDirAtomic(dir, (tmp) => this.saveInto(tmp));
+  /** Writes the folder atomically; `onnx: true` adds onnx/model.onnx (lib/onnx/exportOnnx.ts), the layout transformers.js loads. */
+  async save(dir: string, options: SaveOptions = {}): Promise<void> {
+    await writeDirAtomic(dir, async (tmp) => {
+      await this.saveInto(tmp);
+      if (options.onnx) await writeOnnxExport(tmp);
+    });
   }
 
   /**
