@@ -10,6 +10,7 @@ import { downloadFile, fileDownloadInfo } from '@huggingface/hub';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as fsp from 'fs/promises';
+import * as path from 'path';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { blobPath, linkIntoSnapshot } from './hubCache';
@@ -39,7 +40,7 @@ export async function downloadFileToCache(r: CacheFileRequest): Promise<string> 
   const etag = r.etag;
   const blob = blobPath(r.folder, etag);
   if (!(await sizeIs(blob, info.size))) {
-    await fsp.mkdir(`${r.folder}/blobs`, { recursive: true });
+    await fsp.mkdir(path.dirname(blob), { recursive: true });
     const partial = `${blob}.incomplete`;
     if (info.size >= 10 << 20) r.log?.(`downloading ${r.repoId}/${r.file} (${(info.size / 2 ** 20).toFixed(0)} MiB)`);
     for (let attempt = 0; ; attempt++) {
@@ -58,15 +59,24 @@ export async function downloadFileToCache(r: CacheFileRequest): Promise<string> 
         }
         break;
       } catch (e) {
-        const grew = ((await fileSize(partial)) ?? 0) > offset;
-        if (attempt >= MAX_RESUMES || !(isNetworkError(e) || isCutStream(e)) || (!grew && attempt > 0)) throw e;
-        r.log?.(`${r.repoId}/${r.file}: connection lost at byte ${(await fileSize(partial)) ?? 0} of ${info.size}; resuming`);
+        const reached = (await fileSize(partial)) ?? 0;
+        const cut = isNetworkError(e) || isCutStream(e);
+        if (cut && (attempt >= MAX_RESUMES || (reached === offset && attempt > 0))) {
+          throw new Error(`download of ${r.repoId}/${r.file} stopped at byte ${reached} of ${info.size} (${errorText(e)}); run again to resume it`);
+        }
+        if (!cut) throw e instanceof Error ? e : new Error(`download of ${r.repoId}/${r.file} failed: ${errorText(e)}`);
+        r.log?.(`${r.repoId}/${r.file}: connection lost at byte ${reached} of ${info.size}; resuming`);
       }
     }
     await verify(partial, info.size, etag, `${r.repoId}/${r.file}`);
     await fsp.rename(partial, blob);
   }
   return linkIntoSnapshot(r.folder, r.commit, r.file, etag);
+}
+
+function errorText(e: unknown): string {
+  const err = e as { message?: string; cause?: { message?: string } };
+  return err?.cause?.message ?? err?.message ?? String(e);
 }
 
 /** A stream that ended early: undici's "terminated", or the client's stream aborted with that message. */

@@ -53,7 +53,7 @@ export class HubServer {
   readonly users = new Map<string, string>([['hf_testtoken0123456789', 'tester']]);
   /** Objects uploaded through LFS, by sha256. */
   private readonly lfsStore = new Map<string, Buffer>();
-  private cut: { file: string; afterBytes: number } | null = null;
+  private cut: { file: string; afterBytes: number; times: number } | null = null;
 
   private constructor(private readonly server: http.Server, readonly url: string) {}
 
@@ -98,9 +98,9 @@ export class HubServer {
     return repo.commits.get(repo.refs.get(revision) ?? revision)!.files;
   }
 
-  /** The next GET of `file`'s content sends `afterBytes` bytes, then drops the connection. */
-  cutOnce(file: string, afterBytes: number): void {
-    this.cut = { file, afterBytes };
+  /** The next `times` GETs of `file`'s content each send `afterBytes` bytes, then drop the connection. */
+  cutOnce(file: string, afterBytes: number, times = 1): void {
+    this.cut = { file, afterBytes, times };
   }
 
   /** Logged requests whose path contains `part`. */
@@ -311,7 +311,7 @@ export class HubServer {
     // A probe (Range bytes=0-0) is never cut: only a real transfer of the file.
     if (this.cut && this.cut.file === file && body.length > this.cut.afterBytes) {
       const { afterBytes } = this.cut;
-      this.cut = null;
+      if (--this.cut.times === 0) this.cut = null;
       res.write(body.subarray(0, afterBytes), () => setTimeout(() => res.destroy(), 20));
       return;
     }

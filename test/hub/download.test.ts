@@ -200,6 +200,17 @@ describe('model hub downloads', () => {
       .toEqual([`bytes=123456-${weights.length - 1}`]);
   });
 
+  test('a connection that keeps dropping stops with a clear error after 5 resumptions; the next run continues', async () => {
+    const weights = hub.filesOf('acme/fake-st').get('model.safetensors')!;
+    hub.cutOnce('model.safetensors', 10_000, 6);
+    await expect(downloadModel('acme/fake-st', { log: () => undefined })).rejects.toThrow(
+      /^download of acme\/fake-st\/model.safetensors stopped at byte 60000 of 300000 \(.+\); run again to resume it$/);
+    const from = hub.requests.length;
+    const snap = await downloadModel('acme/fake-st');
+    expect(fs.readFileSync(path.join(snap.dir, 'model.safetensors')).equals(weights)).toBe(true);
+    expect(transfers(hub, from).filter((r) => r.file === 'model.safetensors').map((r) => r.range)).toEqual([`bytes=60000-${weights.length - 1}`]);
+  });
+
   test('a corrupt partial file is caught by the sha256 check and removed', async () => {
     const weights = hub.filesOf('acme/fake-st').get('model.safetensors')!;
     const blobs = path.join(process.env.HF_HOME!, 'hub', 'models--acme--fake-st', 'blobs');
