@@ -25,6 +25,7 @@ export function noNetworkError(repoId: string, cacheFolder: string, e: unknown):
 export function hubRequestError(e: unknown, repoId: string, revision: string, hasToken: boolean, what = 'download'): Error {
   if (!(e instanceof HubApiError)) return e as Error;
   const where = `${hubEndpoint()}/${repoId}`;
+  const noFolder = what === 'download' ? 'there is no local folder of that name, and ' : '';
   const detail = e.message.replace(/\. URL: .*$/, '');
   const tokenHint = hasToken
     ? 'the token in use (HF_TOKEN or $HF_HOME/token) has no access to it'
@@ -33,10 +34,12 @@ export function hubRequestError(e: unknown, repoId: string, revision: string, ha
     case 404:
       return /revision|rev id/i.test(detail)
         ? new Error(`cannot ${what} ${repoId}: it has no revision "${revision}" (${detail}). Check the branch, tag or commit.`)
-        : new Error(`cannot ${what} ${repoId}: there is no local folder of that name and ${where} does not exist (${detail}). Check the id or the path.`);
+        : new Error(`cannot ${what} ${repoId}: ${noFolder}${where} does not exist (${detail}). Check the id or the path.`);
     case 401:
-      return new Error(`cannot ${what} ${repoId}: the hub refused access (401: ${detail}). The repository does not exist or is private and ${tokenHint}.`);
+      if (what !== 'download') return new Error(`cannot ${what} ${repoId}: the hub refused the token (401: ${detail}). Check HF_TOKEN or $HF_HOME/token, or pass {token}.`);
+      return new Error(`cannot ${what} ${repoId}: ${noFolder}the hub refused access (401: ${detail}). The repository does not exist or is private and ${tokenHint}.`);
     case 403:
+      if (what !== 'download') return new Error(`cannot ${what} ${repoId}: the hub refused (403: ${detail}). Use a token with write access to ${repoId.split('/')[0]}.`);
       return new Error(`cannot ${what} ${repoId}: access is restricted (403: ${detail}). If the model is gated, accept its conditions at ${where} `
         + `with your account; ${tokenHint}.`);
     default:

@@ -224,6 +224,7 @@ export class HubServer {
       const user = this.user(req);
       if (!user) return this.json(res, 401, { error: 'Invalid credentials in Authorization header' });
       const repoId = `${body.organization ?? user}/${body.name}`;
+      if (!repoId.startsWith(`${user}/`)) return this.json(res, 403, { error: `You don't have the rights to create a model under the namespace "${body.organization}"` });
       if (this.repos.has(repoId)) return this.json(res, 409, { error: 'You already created this model repo', url: `${this.url}/${repoId}` });
       const repo: HubRepo = { private: body.visibility === 'private', gated: false, refs: new Map(), commits: new Map() };
       this.repos.set(repoId, repo);

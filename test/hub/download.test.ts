@@ -225,7 +225,8 @@ describe('model hub downloads', () => {
 
   test('tokens: HF_TOKEN, then $HF_HOME/token, are sent as Bearer; private and gated repos say what to do', async () => {
     await expect(downloadModel('acme/private-st')).rejects.toThrow(
-      'cannot download acme/private-st: the hub refused access (401: Invalid username or password.). The repository does not exist or is private and no token was given (set HF_TOKEN');
+      'cannot download acme/private-st: there is no local folder of that name, and the hub refused access (401: Invalid username or password.). '
+      + 'The repository does not exist or is private and no token was given (set HF_TOKEN');
     process.env.HF_TOKEN = TOKEN;
     let before = hub.requests.length;
     await downloadModel('acme/private-st');
@@ -246,7 +247,7 @@ describe('model hub downloads', () => {
 
   test('unknown repo, a repo without safetensors, and no network', async () => {
     await expect(resolveModelPath('acme/missing')).rejects.toThrow(
-      `cannot download acme/missing: there is no local folder of that name and ${hub.url}/acme/missing does not exist (Repository not found)`);
+      `cannot download acme/missing: there is no local folder of that name, and ${hub.url}/acme/missing does not exist (Repository not found)`);
     await expect(downloadModel('acme/bin-only')).rejects.toThrow('acme/bin-only (revision main) has no safetensors weights (it has pytorch_model.bin): embedforge reads safetensors only');
 
     const cached = await downloadModel('acme/fake-st');
