@@ -35,23 +35,23 @@ export function buildMode(env: NodeJS.ProcessEnv = process.env): BuildMode {
   return v;
 }
 
-export function localBuildPath(): string {
-  return path.join(packageRoot(), 'build', 'Release', 'embedforge.node');
+export function localBuildPath(root = packageRoot()): string {
+  return path.join(root, 'build', 'Release', 'embedforge.node');
 }
 
-export function prebuildDir(): string {
-  return path.join(packageRoot(), 'prebuilds', `${process.platform}-${process.arch}`);
+export function prebuildDir(root = packageRoot()): string {
+  return path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 }
 
 /** The PyTorch minor versions that have a prebuilt binary here, each with its file. */
-export function prebuilds(): { minor: string; file: string }[] {
+export function prebuilds(root = packageRoot()): { minor: string; file: string }[] {
   let names: string[] = [];
   try {
-    names = fs.readdirSync(prebuildDir());
+    names = fs.readdirSync(prebuildDir(root));
   } catch {
     return [];
   }
-  return names.map((n) => ({ minor: /^embedforge\.torch(\d+\.\d+)\.node$/.exec(n)?.[1] ?? '', file: path.join(prebuildDir(), n) }))
+  return names.map((n) => ({ minor: /^embedforge\.torch(\d+\.\d+)\.node$/.exec(n)?.[1] ?? '', file: path.join(prebuildDir(root), n) }))
     .filter((p) => p.minor !== '')
     .sort((a, b) => b.minor.localeCompare(a.minor, 'en', { numeric: true }));
 }
@@ -87,10 +87,11 @@ export interface AddonResolution {
 
 /**
  * Picks the addon without loading it into this process. `build: false` (embedforge doctor) reports what a
- * build from source would do instead of running it.
+ * build from source would do instead of running it; `root` is the package folder (tests stage others).
  */
-export function resolveAddon(options: { build?: boolean } = {}): AddonResolution {
+export function resolveAddon(options: { build?: boolean; root?: string } = {}): AddonResolution {
   const mode = buildMode();
+  const root = options.root ?? packageRoot();
   const failures: string[] = [];
   let search: TorchSearch | null = null;
   const torch = (): TorchSearch => (search ??= findTorch());
@@ -130,14 +131,14 @@ export function resolveAddon(options: { build?: boolean } = {}): AddonResolution
     const c = attempt(file, 'EMBEDFORGE_ADDON', how, 'EMBEDFORGE_ADDON names it');
     if (c) return done(c);
   }
-  const local = attempt(localBuildPath(), 'local build', 'own-links', 'a local build (from source) exists and comes first');
+  const local = attempt(localBuildPath(root), 'local build', 'own-links', 'a local build (from source) exists and comes first');
   if (local) return done(local);
 
   if (mode !== 'always') {
-    const available = prebuilds();
+    const available = prebuilds(root);
     const found = torch().found;
     if (available.length === 0) {
-      failures.push(`  ${prebuildDir()}: no prebuilt binary for ${process.platform}-${process.arch}`);
+      failures.push(`  ${prebuildDir(root)}: no prebuilt binary for ${process.platform}-${process.arch}`);
     } else if (!found) {
       failures.push(`  prebuilt binaries (PyTorch ${available.map((p) => p.minor).join(', ')}): no PyTorch found to run them on`);
     } else {
@@ -164,23 +165,22 @@ export function resolveAddon(options: { build?: boolean } = {}): AddonResolution
     failures.push(`  building from source: would build against ${found.root} (not run here)`);
     return done(null);
   }
-  const built = buildFromSource(found);
+  const built = buildFromSource(found, root);
   if (!built.ok) {
     failures.push(`  building from source against ${found.root}: ${built.error}`);
     return done(null);
   }
-  return done(attempt(localBuildPath(), 'built from source', 'own-links',
+  return done(attempt(localBuildPath(root), 'built from source', 'own-links',
     mode === 'always' ? 'EMBEDFORGE_BUILD=always: built from source' : 'no prebuilt binary fits the PyTorch found: built from source'));
 }
 
 /** The command that builds the addon from source against a PyTorch (its torch/ folder). */
-export function buildCommand(torchRoot?: string): string {
-  return `cd ${packageRoot()} && LIBTORCH=${torchRoot ?? '<the torch folder>'} bash scripts/build-native.sh`;
+export function buildCommand(torchRoot?: string, root = packageRoot()): string {
+  return `cd ${root} && LIBTORCH=${torchRoot ?? '<the torch folder>'} bash scripts/build-native.sh`;
 }
 
 /** One cmake-js build against the PyTorch found (minutes; needs a C++ compiler, cmake and the Node-API headers). */
-function buildFromSource(torch: TorchInstall): { ok: true } | { ok: false; error: string } {
-  const root = packageRoot();
+function buildFromSource(torch: TorchInstall, root: string): { ok: true } | { ok: false; error: string } {
   process.stderr.write(`embedforge: no usable binary; building the addon from source against ${torch.root} (once, a few minutes)\n`);
   const r = spawnSync('bash', [path.join(root, 'scripts', 'build-native.sh')], {
     cwd: root, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8',
@@ -197,9 +197,9 @@ function buildFromSource(torch: TorchInstall): { ok: true } | { ok: false; error
 }
 
 /** The error when no binary works: every failure, then what the user can do about it. */
-export function noAddonError(res: AddonResolution): Error {
+export function noAddonError(res: AddonResolution, root = packageRoot()): Error {
   const t = res.torch?.found;
-  const have = prebuilds().map((p) => p.minor);
+  const have = prebuilds(root).map((p) => p.minor);
   const torchLine = t
     ? `  - PyTorch found: ${t.version || 'unknown version'}${t.cuda ? ` (CUDA ${t.cuda})` : ' (CPU)'} at ${t.root} (${t.source})`
     : `  - no PyTorch found (looked at: ${(res.torch?.tried ?? []).join('; ') || 'LIBTORCH, Torch_DIR, python3, the project\'s virtualenv'});`
@@ -211,7 +211,7 @@ export function noAddonError(res: AddonResolution): Error {
     torchLine,
     `  - prebuilt binaries here are for PyTorch ${have.length ? have.join(', ') : '(none)'} on ${process.platform}-${process.arch}: `
       + 'install a matching PyTorch (`pip install "torch==<version>.*"`), or point EMBEDFORGE_PYTHON at a Python that has one',
-    `  - build from source (needs a C++17 compiler, cmake, cmake-js, node-addon-api and node-api-headers): ${buildCommand(t?.root)}`,
+    `  - build from source (needs a C++17 compiler, cmake, cmake-js, node-addon-api and node-api-headers): ${buildCommand(t?.root, root)}`,
     '  - set EMBEDFORGE_ADDON to the path of a built embedforge.node; `npx embedforge doctor` shows what was found',
   ].join('\n'));
 }

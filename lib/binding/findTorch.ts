@@ -73,9 +73,9 @@ function inspect(root: string, source: string): TorchInstall | string {
 }
 
 /** The torch package folder of a Python, without importing torch (fast, and safe if torch is broken). */
-function torchOfPython(python: string): string | { error: string } {
+function torchOfPython(python: string, env: NodeJS.ProcessEnv): string | { error: string } {
   const code = 'import importlib.util as u, os\ns = u.find_spec("torch")\nprint(os.path.realpath(list(s.submodule_search_locations)[0]) if s else "")';
-  const r = spawnSync(python, ['-c', code], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(python, ['-c', code], { encoding: 'utf8', timeout: 30_000, env });
   if (r.error) return { error: (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : r.error.message };
   if (r.status !== 0) return { error: `exited with ${r.status}: ${r.stderr.trim().split('\n').pop()}` };
   const dir = r.stdout.trim();
@@ -110,7 +110,7 @@ export function findTorch(env: NodeJS.ProcessEnv = process.env): TorchSearch {
   if (env.Torch_DIR) return { found: take(path.resolve(env.Torch_DIR, '..', '..', '..'), 'Torch_DIR'), tried };
 
   const python = env.EMBEDFORGE_PYTHON ?? 'python3';
-  const fromPython = torchOfPython(python);
+  const fromPython = torchOfPython(python, env);
   const pythonName = env.EMBEDFORGE_PYTHON ? `EMBEDFORGE_PYTHON (${python})` : 'python3';
   if (typeof fromPython === 'string') {
     const found = take(fromPython, `the PyTorch of ${pythonName}`);
