@@ -1,5 +1,5 @@
 /**
- * The built-in demo, the README's main job with no network: it makes a small BERT model (random
+ * The built-in demo when the real all-MiniLM-L6-v2 is not installed: it makes a small BERT model (random
  * weights, a WordPiece tokenizer over the data's words) and a synthetic (question, passage) dataset,
  * then fine-tunes exactly as the Matryoshka tutorial does (MNRL inside MatryoshkaLoss, NO_DUPLICATES
  * batches, cosine schedule with warmup, evaluation each epoch, best model by dim_32 NDCG@10) and
@@ -11,18 +11,12 @@ import { SentenceTransformer } from '../models/SentenceTransformer';
 import { runTrainJob, type TrainJobResult } from '../cli/trainJob';
 import { validateTrainConfig } from '../cli/trainConfig';
 import { syntheticRetrievalPairs, syntheticVocabularyWords } from './syntheticRetrievalData';
+import type { DemoOptions } from './runDemo';
 import { buildVocabulary, writeWordPieceTokenizer } from './wordPieceTokenizer';
-
-export interface DemoOptions {
-  workDir: string;
-  epochs?: number;
-  device?: string;
-  json?: boolean;
-}
 
 const MAX_LENGTH = 64;
 
-export async function runDemo(o: DemoOptions): Promise<TrainJobResult> {
+export async function runRandomModelDemo(o: DemoOptions): Promise<TrainJobResult> {
   const workDir = path.resolve(o.workDir);
   const pairs = syntheticRetrievalPairs();
   const dataFile = path.join(workDir, 'data', 'pairs.jsonl');
@@ -43,7 +37,8 @@ export async function runDemo(o: DemoOptions): Promise<TrainJobResult> {
     config, tokenizerDir: tokDir, pooling: 'mean', normalize: true, maxSeqLength: MAX_LENGTH, seed: 0, device: o.device,
   });
   await model.save(baseDir);
-  process.stderr.write(`demo: ${pairs.length} synthetic (question, passage) pairs in ${dataFile}; a random ${config.num_hidden_layers}-layer BERT (hidden ${config.hidden_size}) in ${baseDir}\n`);
+  const say = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  say(`demo: ${pairs.length} synthetic (question, passage) pairs in ${dataFile}; a random ${config.num_hidden_layers}-layer BERT (hidden ${config.hidden_size}) in ${baseDir}`);
 
   const dims = [64, 32, 16];
   const trainConfig = validateTrainConfig({
@@ -52,15 +47,15 @@ export async function runDemo(o: DemoOptions): Promise<TrainJobResult> {
     loss: { name: 'MatryoshkaLoss', loss: 'MultipleNegativesRankingLoss', matryoshka_dims: dims },
     evaluator: { matryoshka_dims: dims },
     args: {
-      output_dir: path.join(workDir, 'output'), num_train_epochs: o.epochs ?? 4, per_device_train_batch_size: 64,
+      output_dir: path.join(workDir, 'output'), num_train_epochs: o.epochs ?? 4, max_steps: o.maxSteps ?? -1, per_device_train_batch_size: 64,
       learning_rate: 1e-3, warmup_ratio: 0.1, lr_scheduler_type: 'cosine', weight_decay: 0.01,
       batch_sampler: 'no_duplicates', eval_strategy: 'epoch', save_strategy: 'epoch', save_total_limit: 2,
-      load_best_model_at_end: true, metric_for_best_model: 'eval_dim_32_cosine_ndcg@10', logging_steps: 10, seed: 42,
+      load_best_model_at_end: true, metric_for_best_model: 'eval_dim_32_cosine_ndcg@10', logging_steps: 10, seed: o.seed ?? 42,
       bf16: true, tf32: true,
     },
   }, 'built-in demo');
   try {
-    return await runTrainJob(trainConfig, workDir, { json: o.json, model });
+    return await runTrainJob(trainConfig, workDir, { json: o.json, model, log: o.log });
   } finally {
     await model.dispose(); // the demo made this model: its native memory goes now
   }
