@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The embedforge command: train, evaluate, encode, export, demo. */
+/** The embedforge command: train, evaluate, encode, demo. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -12,7 +12,6 @@ import { localPathOrHubId, resolveModelPath } from '../hub/resolveModelPath';
 import { packageVersion } from '../models/packageVersion';
 import { doctorReport, formatDoctor } from './doctorCommand';
 import { encodeCommand } from './encodeCommand';
-import { exportCommand } from './exportCommand';
 import { evaluateCommand } from './evaluateCommand';
 import { parseOverrides, readTrainConfig, validateTrainConfig } from './trainConfig';
 import { runTrainJob } from './trainJob';
@@ -85,17 +84,6 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const r = await encodeCommand({ model: o.model, revision: o.revision, input: o.input, output: o.output, column: o.column, batchSize: o.batchSize, normalize: o.normalize, truncateDim: o.truncateDim, device: o.device });
       process.stderr.write(`wrote ${r.rows} embeddings of dim ${r.dim} to ${o.output}\n`);
-    });
-
-  program.command('export')
-    .description('write the model for serving elsewhere: --onnx gives OUT/onnx/model.onnx beside the model folder\'s files, as transformers.js and onnxruntime-node load it')
-    .requiredOption('--model <dir|id>', 'a sentence-transformers model folder, or a hub id (owner/name) downloaded into the Hugging Face cache')
-    .option('--revision <rev>', 'hub branch, tag or commit of --model (default main)')
-    .requiredOption('--output <dir>', 'the folder to write (replaced whole if it holds an earlier export; the model folder itself: only onnx/model.onnx is added)')
-    .option('--onnx', 'ONNX: token embeddings as last_hidden_state, fp32, opset 17')
-    .action(async (o) => {
-      const r = await exportCommand({ model: o.model, revision: o.revision, output: o.output, onnx: o.onnx });
-      process.stderr.write(`wrote ${r.onnxFile} (${(r.bytes / 2 ** 20).toFixed(1)} MiB)\n`);
     });
 
   program.command('push')
