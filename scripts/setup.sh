@@ -16,6 +16,8 @@ if [ ! -f build/Release/embedforge.node ] || [ -n "$(find native CMakeLists.txt 
   echo "setup: building the native addon" >&2
   EMBEDFORGE_VENV="$VENV" bash scripts/build-native.sh >&2
 fi
+# The prebuilt addon the npm package ships (the same objects linked portably: seconds), for test/install.
+if [ "$(uname -s)" = Linux ]; then EMBEDFORGE_VENV="$VENV" bash scripts/prebuild.sh >&2; fi
 if [ ! -f dist/cli/main.js ] || [ -n "$(find lib tsconfig.json tsconfig.build.json -newer dist/cli/main.js -print -quit)" ]; then
   echo "setup: compiling TypeScript" >&2
   rm -rf dist  # no compiled file of a source that no longer exists
