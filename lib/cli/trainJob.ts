@@ -10,7 +10,7 @@ import type { PairsOptions } from '../evaluation/irDatasets';
 import { columnRoles, textColumn } from '../data/inputColumns';
 import { DenoisingAutoEncoderDataset } from '../data/DenoisingAutoEncoderDataset';
 import { ContrastiveTensionDataLoader } from '../losses/ContrastiveTensionDataLoader';
-import { localPathOrHubId } from '../hub/resolveModelPath';
+import { localPathOrHubId, resolveModelPath } from '../hub/resolveModelPath';
 import { lossFromConfig } from '../losses/lossRegistry';
 import type { LossConfig } from '../losses/LossOptions';
 import { MultipleNegativesRankingLoss } from '../losses/MultipleNegativesRankingLoss';
@@ -53,19 +53,20 @@ async function loadDatasetMap(spec: Record<string, NamedDataSpec>, baseDir: stri
     let ds = await loadTrainData(data);
     if (data.columns) ds = ds.selectColumns(data.columns);
     datasets[name] = ds;
-    losses[name] = typeof entry === 'object' && entry.loss !== undefined ? lossFromFileConfig(entry.loss as LossConfig, baseDir) : undefined;
+    losses[name] = typeof entry === 'object' && entry.loss !== undefined ? await lossFromFileConfig(entry.loss as LossConfig, baseDir) : undefined;
   }
   return { datasets, losses };
 }
 
-/** A loss config with its `guide:` folders (GIST, at any depth) resolved against the config file's folder. */
-function lossFromFileConfig(config: LossConfig, baseDir: string): Loss {
-  const resolve = (c: unknown): unknown => {
-    if (Array.isArray(c)) return c.map(resolve);
+/** A loss config with its `guide:` models (GIST, at any depth) resolved: folders against the config file's folder, hub ids through the cache. */
+async function lossFromFileConfig(config: LossConfig, baseDir: string): Promise<Loss> {
+  const resolve = async (c: unknown): Promise<unknown> => {
+    if (Array.isArray(c)) return Promise.all(c.map(resolve));
     if (c === null || typeof c !== 'object') return c;
-    return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, k === 'guide' && typeof v === 'string' ? path.resolve(baseDir, v) : resolve(v)]));
+    return Object.fromEntries(await Promise.all(Object.entries(c).map(async ([k, v]) =>
+      [k, k === 'guide' && typeof v === 'string' ? (await resolveModelPath(localPathOrHubId(v, baseDir))).dir : await resolve(v)])));
   };
-  return lossFromConfig(resolve(config) as LossConfig);
+  return lossFromConfig(await resolve(config) as LossConfig);
 }
 
 /**
@@ -119,7 +120,7 @@ async function runLockedTrainJob(
     { device: modelSpec.device ?? args.device ?? undefined, revision: 'revision' in modelSpec ? modelSpec.revision : undefined });
   if (model !== options.model) owned.push(model);
 
-  const sharedLoss: Loss = config.loss === undefined ? new MultipleNegativesRankingLoss() : lossFromFileConfig(config.loss as LossConfig, baseDir);
+  const sharedLoss: Loss = config.loss === undefined ? new MultipleNegativesRankingLoss() : await lossFromFileConfig(config.loss as LossConfig, baseDir);
   let trainDataset: Dataset | Record<string, Dataset>;
   let loss: Loss | Record<string, Loss>;
   let testSplit: { train: Dataset; test: Dataset } | undefined;

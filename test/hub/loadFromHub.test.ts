@@ -9,6 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { buildProgram } from '../../lib/cli/main';
 import { encodeCommand } from '../../lib/cli/encodeCommand';
+import { validateTrainConfig } from '../../lib/cli/trainConfig';
+import { runTrainJob } from '../../lib/cli/trainJob';
 import { Dataset } from '../../lib/data/Dataset';
 import { MultipleNegativesRankingLoss } from '../../lib/losses/MultipleNegativesRankingLoss';
 import { SentenceTransformer } from '../../lib/models/SentenceTransformer';
@@ -89,6 +91,32 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'models fro
     await encodeCommand({ model: 'acme/tiny-st', revision: commit, input, output, device: 'cpu' });
     expect(maxAbsDiff(readNpy(output).data, expected)).toBeLessThanOrEqual(1e-6);
     expect(fs.existsSync(path.join(process.env.HF_HOME!, 'hub', 'models--acme--tiny-st', 'snapshots', commit, 'model.safetensors'))).toBe(true);
+  });
+
+  test('a train config names the model and a GIST guide by hub id (model: {path, revision})', async () => {
+    const data = path.join(root, 'pairs.jsonl');
+    fs.writeFileSync(data, sampleTexts(16).map((t, i) => JSON.stringify({ anchor: `question ${i}`, positive: t })).join('\n') + '\n');
+    const config = validateTrainConfig({
+      model: { path: 'acme/tiny-st', revision: commit, device: 'cpu' }, train_data: 'pairs.jsonl',
+      loss: { name: 'GISTEmbedLoss', guide: 'acme/tiny-st' },
+      args: { output_dir: 'run', max_steps: 1, per_device_train_batch_size: 8, save_strategy: 'no' },
+    }, 'hub-train.yaml');
+    const before = hub.requests.length;
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true); // the JSON lines
+    let r;
+    try {
+      r = await runTrainJob(config, root, { json: true, log: () => undefined });
+    } finally {
+      out.mockRestore();
+    }
+    expect(r.globalStep).toBe(1);
+    const card = fs.readFileSync(path.join(root, 'run', 'final', 'README.md'), 'utf8');
+    expect(card).toContain('base_model: acme/tiny-st');
+    // Model and guide: one download of the repo, then one metadata request for the second use.
+    expect(hub.requests.slice(before).filter((q) => q.path.includes('/revision/')).length).toBe(2);
+    const transferred = hub.requests.slice(before).filter((q) => q.method === 'GET' && q.file !== undefined && q.range !== 'bytes=0-0').map((q) => q.file);
+    expect(transferred).toContain('model.safetensors');
+    expect(new Set(transferred).size).toBe(transferred.length);
   });
 
   test('model.pushToHub creates the repo (private), uploads the folder and its card; it loads back by id', async () => {
