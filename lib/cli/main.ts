@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The embedforge command: train, evaluate, encode, demo. */
+/** The embedforge command: train, evaluate, encode, export, demo. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -12,6 +12,7 @@ import { localPathOrHubId, resolveModelPath } from '../hub/resolveModelPath';
 import { packageVersion } from '../models/packageVersion';
 import { doctorReport, formatDoctor } from './doctorCommand';
 import { encodeCommand } from './encodeCommand';
+import { exportCommand } from './exportCommand';
 import { evaluateCommand } from './evaluateCommand';
 import { parseOverrides, readTrainConfig, validateTrainConfig } from './trainConfig';
 import { runTrainJob } from './trainJob';
@@ -86,6 +87,17 @@ export function buildProgram(): Command {
       process.stderr.write(`wrote ${r.rows} embeddings of dim ${r.dim} to ${o.output}\n`);
     });
 
+  program.command('export')
+    .description('write the model for serving elsewhere: --onnx gives OUT/onnx/model.onnx beside the model folder\'s files, as transformers.js and onnxruntime-node load it')
+    .requiredOption('--model <dir|id>', 'a sentence-transformers model folder, or a hub id (owner/name) downloaded into the Hugging Face cache')
+    .option('--revision <rev>', 'hub branch, tag or commit of --model (default main)')
+    .requiredOption('--output <dir>', 'the folder to write (replaced whole if it holds an earlier export; the model folder itself: only onnx/model.onnx is added)')
+    .option('--onnx', 'ONNX: token embeddings as last_hidden_state, fp32, opset 17')
+    .action(async (o) => {
+      const r = await exportCommand({ model: o.model, revision: o.revision, output: o.output, onnx: o.onnx });
+      process.stderr.write(`wrote ${r.onnxFile} (${(r.bytes / 2 ** 20).toFixed(1)} MiB)\n`);
+    });
+
   program.command('push')
     .description('upload a saved model folder (with its model card) to a Hugging Face hub repository, created if missing')
     .requiredOption('--model <dir>', 'the sentence-transformers folder to upload')
@@ -105,16 +117,13 @@ export function buildProgram(): Command {
     });
 
   program.command('demo')
-    .description('the built-in job, no download: fine-tune the real all-MiniLM-L6-v2 that set-up installs on a task it is weak at (else a small random model) and show the metrics before and after')
+    .description('the built-in job, no download: fine-tune a small model on synthetic retrieval pairs and show the metrics before and after')
     .option('--out <dir>', 'work folder for the model, data and checkpoints', 'embedforge-demo')
-    .option('--model <dir>', 'a sentence-transformers folder to fine-tune (default: the all-MiniLM-L6-v2 installed by npm run setup)')
-    .option('--epochs <n>', 'training epochs (default: 2 on the real model, 4 on the random one)', int)
-    .option('--max-steps <n>', 'stop after n optimizer steps (a quick look)', int)
-    .option('--seed <n>', 'seed of the generated data and of training', int, 42)
+    .option('--epochs <n>', 'training epochs', int, 4)
     .option('--device <device>', 'cpu, cuda or auto')
     .option('--json', 'JSON lines on stdout instead of a progress bar')
     .action(async (o) => {
-      const r = await runDemo({ workDir: o.out, model: o.model, epochs: o.epochs, maxSteps: o.maxSteps, seed: o.seed, device: o.device, json: o.json });
+      const r = await runDemo({ workDir: o.out, epochs: o.epochs, device: o.device, json: o.json });
       process.stderr.write(`demo finished in ${r.seconds.toFixed(1)}s: ${r.globalStep} steps; fine-tuned model in ${r.outputDir}\n`);
     });
   program.command('bench')

@@ -54,5 +54,19 @@ export async function writeOnnxExport(modelDir: string): Promise<string> {
   const file = path.join(info.transformerDir, 'onnx', 'model.onnx');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, bytes);
+  await alignTokenizerMaxLength(info.transformerDir, info.maxSeqLength);
   return file;
+}
+
+/**
+ * transformers.js truncates at tokenizer_config.json's model_max_length; embedforge (and sentence-transformers)
+ * at the model's max_seq_length. A folder whose tokenizer file says otherwise (all-MiniLM-L6-v2: 512 against
+ * 256) gets max_seq_length there, as sentence-transformers 6 itself stores it, so long texts embed alike.
+ */
+async function alignTokenizerMaxLength(transformerDir: string, maxSeqLength: number): Promise<void> {
+  const file = path.join(transformerDir, 'tokenizer_config.json');
+  if (!fs.existsSync(file)) return;
+  const config = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if (config.model_max_length === maxSeqLength) return;
+  await writeFileAtomic(file, `${JSON.stringify({ ...config, model_max_length: maxSeqLength }, null, 2)}\n`);
 }

@@ -1,0 +1,63 @@
+/**
+ * The exported folder served by transformers.js: its feature-extraction pipeline loads the folder offline
+ * (no hub), tokenizes, runs onnx/model.onnx, pools as the folder says and normalizes, and gives the same
+ * vectors as embedforge's encode (cosine >= 0.99999) on texts of 3 to ~60 tokens.
+ * Texts past max_seq_length are left out: transformers.js 4.3 truncates by cutting the tokenized text,
+ * final [SEP] included, where sentence-transformers and embedforge keep the special tokens (README).
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { SentenceTransformer } from '../../lib/models/SentenceTransformer';
+import { describeIf, missing, repoRoot, tmpDir } from '../helpers/requirements';
+import { tinyStModel, type Arch } from '../helpers/stModel';
+import { sampleTexts } from '../helpers/texts';
+import { cosine } from './ortEmbed';
+
+function transformersJsMissing(): string | null {
+  try {
+    require.resolve('@huggingface/transformers', { paths: [repoRoot] });
+    return null;
+  } catch {
+    return '@huggingface/transformers is not installed (npm install)';
+  }
+}
+
+/** The texts, each longer one cut by whole words until it fits max_seq_length. */
+function withinLimit(model: SentenceTransformer, texts: string[]): string[] {
+  return texts.map((text) => {
+    let words = text.split(' ');
+    while (model.tokenize([words.join(' ')])[0].length >= model.maxSeqLength) words = words.slice(0, -1);
+    return words.join(' ');
+  });
+}
+
+const ARCHS: Arch[] = ['bert', 'roberta', 'xlm-roberta', 'mpnet', 'modernbert'];
+
+describeIf(missing({ addon: true, python: true, sharedData: true }) ?? transformersJsMissing(), 'ONNX export served by transformers.js', () => {
+  const work = tmpDir('onnx-transformersjs');
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  test.each(ARCHS)('%s: feature-extraction pipeline, offline, equals encode()', async (arch) => {
+    const model = await SentenceTransformer.load(tinyStModel(arch, { initRange: 0.2 }), { device: 'cpu' });
+    try {
+      await model.save(path.join(work, arch), { onnx: true });
+      const texts = withinLimit(model, sampleTexts(8));
+      const lengths = model.tokenize(texts).map((r) => r.length);
+      expect(new Set(lengths).size).toBe(texts.length);
+      expect(Math.max(...lengths)).toBeGreaterThan(40);
+      const requestFile = path.join(work, `${arch}.json`);
+      fs.writeFileSync(requestFile, JSON.stringify({ root: work, name: arch, texts, pooling: model.pooling, normalize: model.normalize }));
+      const stdout = execFileSync(process.execPath, [path.join(__dirname, 'transformersJsEmbed.mjs'), requestFile], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+      const { rows } = JSON.parse(stdout) as { rows: number[][] };
+      const ours = await model.encode(texts);
+      const dim = model.embeddingDim;
+      expect(rows).toHaveLength(texts.length);
+      const worst = Math.min(...rows.map((r, i) => cosine(r, ours.subarray(i * dim, (i + 1) * dim))));
+      process.stderr.write(`transformers.js ${arch}: worst cosine to encode() 1 - ${(1 - worst).toExponential(2)} over ${texts.length} texts\n`);
+      expect(worst).toBeGreaterThanOrEqual(0.99999);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
