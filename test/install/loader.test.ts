@@ -136,6 +136,23 @@ describeIf(prerequisite(), 'finding LibTorch and choosing the addon', () => {
     });
   });
 
+  test('no prebuild fits and EMBEDFORGE_BUILD=auto: a build from source is tried, and its failure explained', () => {
+    const root = stage('fallback', { 'embedforge.torch1.98.node': realPrebuild });
+    fs.mkdirSync(path.join(root, 'scripts'));
+    fs.copyFileSync(path.join(repoRoot, 'scripts', 'build-native.sh'), path.join(root, 'scripts', 'build-native.sh'));
+    // A PATH with node and the shell only: no cmake, and no cmake-js where the staged package can resolve it.
+    const bin = path.join(work, 'fallback-bin');
+    fs.mkdirSync(bin);
+    for (const tool of ['bash', 'dirname']) fs.symlinkSync(execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), path.join(bin, tool));
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    withEnv({ ...bare, LIBTORCH: torchDir, PATH: bin, EMBEDFORGE_HOME: path.join(work, 'home-fallback') }, () => {
+      const res = resolveAddon({ root });
+      expect(res.choice).toBeNull();
+      expect(res.failures.join('\n')).toMatch(
+        new RegExp(`building from source against ${torchDir}: scripts/build-native.sh exited with 1: build-native: cmake(-js)? is missing`));
+    });
+  });
+
   test('EMBEDFORGE_BUILD accepts auto, never and always only', () => {
     expect(buildMode({})).toBe('auto');
     expect(buildMode({ EMBEDFORGE_BUILD: 'always' })).toBe('always');
