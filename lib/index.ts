@@ -1,5 +1,6 @@
 /** embedforge's programmatic API. */
-export { SentenceTransformer, type LoadOptions, type CreateOptions } from './models/SentenceTransformer';
+export { SentenceTransformer, type LoadOptions, type CreateOptions, type SaveOptions } from './models/SentenceTransformer';
+export { writeOnnxExport, onnxModelOf } from './onnx/exportOnnx';
 export { Dataset, concatenateDatasets } from './data/Dataset';
 export { InputExample } from './data/InputExample';
 export { DenoisingAutoEncoderDataset } from './data/DenoisingAutoEncoderDataset';
