@@ -4,15 +4,17 @@
  * (fileDownloadInfo) and streams the content (downloadFile), written to blobs/<etag>.incomplete, continued with an HTTP
  * Range request when the connection is cut (in this call, or by a later call that finds the partial file),
  * checked (size; sha256 for LFS files, whose ETag is their sha256), then renamed to blobs/<etag> and linked
- * into snapshots/<commit>/ so that the file appears only once complete.
+ * into snapshots/<commit>/ so that the file appears only once complete. One process at a time downloads a
+ * blob (downloadLock.ts); the others wait, then find it done.
  */
-import { downloadFile, fileDownloadInfo } from '@huggingface/hub';
+import { downloadFile, fileDownloadInfo, type FileDownloadInfoOutput } from '@huggingface/hub';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as fsp from 'fs/promises';
 import * as path from 'path';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
+import { withDownloadLock } from './downloadLock';
 import { blobPath, linkIntoSnapshot } from './hubCache';
 import { isNetworkError } from './hubErrors';
 
@@ -40,38 +42,47 @@ export async function downloadFileToCache(r: CacheFileRequest): Promise<string> 
   const etag = r.etag;
   const blob = blobPath(r.folder, etag);
   if (!(await sizeIs(blob, info.size))) {
-    await fsp.mkdir(path.dirname(blob), { recursive: true });
-    const partial = `${blob}.incomplete`;
-    if (info.size >= 10 << 20) r.log?.(`downloading ${r.repoId}/${r.file} (${(info.size / 2 ** 20).toFixed(0)} MiB)`);
-    for (let attempt = 0; ; attempt++) {
-      let offset = (await fileSize(partial)) ?? 0;
-      if (offset > info.size) {
-        await fsp.rm(partial);
-        offset = 0;
-      }
-      try {
-        const content = await downloadFile({ repo, path: r.file, revision: r.commit, hubUrl: r.hubUrl, accessToken: r.accessToken, downloadInfo: info });
-        if (!content) throw new Error(`${r.repoId}: ${r.file} vanished from commit ${r.commit}`);
-        if (offset < info.size) {
-          // Blob.slice on the client's lazy blob becomes a Range request for the missing bytes only.
-          const rest = offset > 0 ? content.slice(offset) : content;
-          await pipeline(Readable.fromWeb(rest.stream() as import('stream/web').ReadableStream), fs.createWriteStream(partial, { flags: 'a' }));
-        }
-        break;
-      } catch (e) {
-        const reached = (await fileSize(partial)) ?? 0;
-        const cut = isNetworkError(e) || isCutStream(e);
-        if (cut && (attempt >= MAX_RESUMES || (reached === offset && attempt > 0))) {
-          throw new Error(`download of ${r.repoId}/${r.file} stopped at byte ${reached} of ${info.size} (${errorText(e)}); run again to resume it`);
-        }
-        if (!cut) throw e instanceof Error ? e : new Error(`download of ${r.repoId}/${r.file} failed: ${errorText(e)}`);
-        r.log?.(`${r.repoId}/${r.file}: connection lost at byte ${reached} of ${info.size}; resuming`);
-      }
-    }
-    await verify(partial, info.size, etag, `${r.repoId}/${r.file}`);
-    await fsp.rename(partial, blob);
+    const lock = path.join(path.dirname(r.folder), '.locks', path.basename(r.folder), `${etag}.embedforge.lock`);
+    await withDownloadLock(lock, async () => {
+      if (!(await sizeIs(blob, info.size))) await fetchBlob(r, info, blob); // another process may have finished it meanwhile
+    }, (pid) => r.log?.(`${r.repoId}/${r.file}: waiting for process ${pid ?? '?'}, which is downloading it too`));
   }
   return linkIntoSnapshot(r.folder, r.commit, r.file, etag);
+}
+
+/** The blob's bytes into blobs/<etag>.incomplete (continuing what is there), checked, then renamed to blobs/<etag>. */
+async function fetchBlob(r: CacheFileRequest, info: FileDownloadInfoOutput, blob: string): Promise<void> {
+  const repo = { type: 'model' as const, name: r.repoId };
+  await fsp.mkdir(path.dirname(blob), { recursive: true });
+  const partial = `${blob}.incomplete`;
+  if (info.size >= 10 << 20) r.log?.(`downloading ${r.repoId}/${r.file} (${(info.size / 2 ** 20).toFixed(0)} MiB)`);
+  for (let attempt = 0; ; attempt++) {
+    let offset = (await fileSize(partial)) ?? 0;
+    if (offset > info.size) {
+      await fsp.rm(partial);
+      offset = 0;
+    }
+    try {
+      const content = await downloadFile({ repo, path: r.file, revision: r.commit, hubUrl: r.hubUrl, accessToken: r.accessToken, downloadInfo: info });
+      if (!content) throw new Error(`${r.repoId}: ${r.file} vanished from commit ${r.commit}`);
+      if (offset < info.size) {
+        // Blob.slice on the client's lazy blob becomes a Range request for the missing bytes only.
+        const rest = offset > 0 ? content.slice(offset) : content;
+        await pipeline(Readable.fromWeb(rest.stream() as import('stream/web').ReadableStream), fs.createWriteStream(partial, { flags: 'a' }));
+      }
+      break;
+    } catch (e) {
+      const reached = (await fileSize(partial)) ?? 0;
+      const cut = isNetworkError(e) || isCutStream(e);
+      if (cut && (attempt >= MAX_RESUMES || (reached === offset && attempt > 0))) {
+        throw new Error(`download of ${r.repoId}/${r.file} stopped at byte ${reached} of ${info.size} (${errorText(e)}); run again to resume it`);
+      }
+      if (!cut) throw e instanceof Error ? e : new Error(`download of ${r.repoId}/${r.file} failed: ${errorText(e)}`);
+      r.log?.(`${r.repoId}/${r.file}: connection lost at byte ${reached} of ${info.size}; resuming`);
+    }
+  }
+  await verify(partial, info.size, r.etag, `${r.repoId}/${r.file}`);
+  await fsp.rename(partial, blob);
 }
 
 function errorText(e: unknown): string {

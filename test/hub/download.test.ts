@@ -5,7 +5,7 @@
  * Range after a cut, tokens, and the errors users meet.
  */
 import { createHash, randomBytes } from 'crypto';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -209,6 +209,40 @@ describe('model hub downloads', () => {
     const snap = await downloadModel('acme/fake-st');
     expect(fs.readFileSync(path.join(snap.dir, 'model.safetensors')).equals(weights)).toBe(true);
     expect(transfers(hub, from).filter((r) => r.file === 'model.safetensors').map((r) => r.range)).toEqual([`bytes=60000-${weights.length - 1}`]);
+  });
+
+  test('one downloader per file: concurrent downloads fetch each file once; a lock of a live process is waited for, a dead one\'s taken over', async () => {
+    const before = hub.requests.length;
+    const quiet = { log: (): void => undefined };
+    const [a, b] = await Promise.all([downloadModel('acme/fake-st', quiet), downloadModel('acme/fake-st', quiet)]);
+    expect(a).toEqual(b);
+    expect(transfers(hub, before).map((r) => r.file).sort()).toEqual(NEEDED);
+
+    process.env.HF_HOME = fs.mkdtempSync(path.join(root, 'home-'));
+    const weights = hub.filesOf('acme/fake-st').get('model.safetensors')!;
+    const locks = path.join(process.env.HF_HOME, 'hub', '.locks', 'models--acme--fake-st');
+    fs.mkdirSync(locks, { recursive: true });
+    const lock = path.join(locks, `${sha256(weights)}.embedforge.lock`);
+    const holder = spawn('sleep', ['30']);
+    fs.writeFileSync(lock, String(holder.pid));
+    const lines: string[] = [];
+    let done = false;
+    const pending = downloadModel('acme/fake-st', { log: (l) => lines.push(l) }).then((snap) => {
+      done = true;
+      return snap;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(done).toBe(false);
+    expect(lines).toEqual([`acme/fake-st/model.safetensors: waiting for process ${holder.pid}, which is downloading it too`]);
+    holder.kill();
+    const snap = await pending;
+    expect(fs.readFileSync(path.join(snap.dir, 'model.safetensors')).equals(weights)).toBe(true);
+    expect(fs.existsSync(lock)).toBe(false);
+
+    process.env.HF_HOME = fs.mkdtempSync(path.join(root, 'home-'));
+    fs.mkdirSync(path.join(process.env.HF_HOME, 'hub', '.locks', 'models--acme--fake-st'), { recursive: true });
+    fs.writeFileSync(path.join(process.env.HF_HOME, 'hub', '.locks', 'models--acme--fake-st', `${sha256(weights)}.embedforge.lock`), '2147483646');
+    await downloadModel('acme/fake-st', { log: (l) => { throw new Error(`unexpected wait: ${l}`); } });
   });
 
   test('a corrupt partial file is caught by the sha256 check and removed', async () => {
