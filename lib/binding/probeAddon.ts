@@ -84,7 +84,12 @@ function writeCache(key: string, verdict: ProbeVerdict): void {
   try {
     const file = cacheFile();
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const all = readCache();
+    // A verdict on an earlier version of the same file (other mtime or size) with the same LibTorch is dropped.
+    const sameBinaryAndTorch = (k: string) => {
+      const [f, , , ...torch] = JSON.parse(k) as unknown[];
+      return JSON.stringify([f, ...torch]);
+    };
+    const all = Object.fromEntries(Object.entries(readCache()).filter(([k]) => sameBinaryAndTorch(k) !== sameBinaryAndTorch(key)));
     all[key] = verdict;
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(all, null, 1));

@@ -88,6 +88,12 @@ describeIf(prerequisite(), 'finding LibTorch and choosing the addon', () => {
       expect(first.choice!.verdict.libtorch).toBe(path.join(fs.realpathSync(torchDir), 'lib', 'libtorch_cpu.so'));
       const again = resolveAddon({ root, build: false });
       expect(again.choice!.verdict.cached).toBe(true);
+      // A changed binary is probed again, and its old verdict leaves the cache.
+      const file = first.choice!.file;
+      fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+      expect(resolveAddon({ root, build: false }).choice!.verdict.cached).toBe(false);
+      const keys = Object.keys(JSON.parse(fs.readFileSync(path.join(work, 'home-fits', 'addon-probes.json'), 'utf8')) as object);
+      expect(keys.filter((k) => (JSON.parse(k) as string[])[0] === file)).toHaveLength(1);
     });
   });
 
