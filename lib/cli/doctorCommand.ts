@@ -4,11 +4,11 @@
  * It never builds: when only a build from source would work, it says so.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 
 import { buildCommand, prebuildDir, prebuilds, resolveAddon, type AddonResolution } from '../binding/addon';
 import { findTorch, type TorchSearch } from '../binding/findTorch';
+import { hubCacheDir, hubOffline } from '../hub/hubEnvironment';
 
 export interface DoctorReport {
   node: { version: string; platform: string };
@@ -17,13 +17,6 @@ export interface DoctorReport {
   prebuilds: { dir: string; minors: string[] };
   gpu: string;
   huggingFaceCache: { dir: string; exists: boolean; offline: boolean };
-}
-
-/** The hub cache huggingface_hub uses: HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. */
-export function huggingFaceCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HF_HUB_CACHE) return env.HF_HUB_CACHE;
-  const home = env.HF_HOME ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'huggingface');
-  return path.join(home, 'hub');
 }
 
 function gpuLine(res: AddonResolution): string {
@@ -41,14 +34,14 @@ function gpuLine(res: AddonResolution): string {
 export function doctorReport(): DoctorReport {
   const torch = findTorch();
   const addon = resolveAddon({ build: false });
-  const hf = huggingFaceCacheDir();
+  const hf = hubCacheDir(); // where SentenceTransformer.load('owner/name') downloads, as huggingface_hub
   return {
     node: { version: process.version, platform: `${process.platform}-${process.arch}` },
     torch,
     addon,
     prebuilds: { dir: prebuildDir(), minors: prebuilds().map((p) => p.minor) },
     gpu: gpuLine(addon),
-    huggingFaceCache: { dir: hf, exists: fs.existsSync(hf), offline: ['1', 'true', 'yes'].includes((process.env.HF_HUB_OFFLINE ?? '').toLowerCase()) },
+    huggingFaceCache: { dir: hf, exists: fs.existsSync(hf), offline: hubOffline() },
   };
 }
 
