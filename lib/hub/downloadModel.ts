@@ -3,6 +3,9 @@
  * request resolves the revision to a commit and lists the repository; files the snapshot already has are
  * reused, the others downloaded. Offline (HF_HUB_OFFLINE=1), or when the hub cannot be reached, the commit
  * comes from refs/ and the snapshot is used as it is.
+ * The client's own cache helpers (@huggingface/hub 2.17) are not used: snapshotDownload fetches every file of the
+ * repository (onnx/, openvino/, pytorch_model.bin), and downloadFileToCacheDir names the snapshot folder after each
+ * file's last commit instead of the revision's commit, writes no refs/, and restarts a cut download from zero.
  */
 import { modelInfo, pathsInfo } from '@huggingface/hub';
 import * as fs from 'fs';
