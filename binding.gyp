@@ -1,4 +1,4 @@
-# Thin adapter so node-gyp / prebuildify drive the one real build: CMakeLists.txt through
+# Thin adapter so node-gyp drives the one real build: CMakeLists.txt through
 # scripts/build-native.sh, in its own CMake tree (build/cmake) beside node-gyp's files.
 {
   "targets": [
