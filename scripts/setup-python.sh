@@ -12,6 +12,7 @@ ACCELERATE_VERSION=1.15.0
 BITSANDBYTES_VERSION=0.50.2
 SENTENCEPIECE_VERSION=0.2.3
 PROTOBUF_VERSION=7.36.2
+ONNX_VERSION=1.23.2
 HOME_DIR="${EMBEDFORGE_HOME:-$HOME/.cache/embedforge}"
 VENV="${EMBEDFORGE_VENV:-$HOME_DIR/venv-torch$TORCH_VERSION-st$ST_VERSION}"
 
@@ -58,6 +59,15 @@ if [ ! -f "$VENV/.complete-bitsandbytes" ]; then
     touch "$VENV/.complete-bitsandbytes"
   else
     echo "set-up: could not install bitsandbytes (the adamw_8bit comparison with it will skip)" >&2
+  fi
+fi
+# The onnx package, whose checker the ONNX export tests run on every export (17 MB). Optional: that check
+# skips, saying so, without it.
+if [ ! -f "$VENV/.complete-onnx" ]; then
+  if "$VENV/bin/python" -m pip install -q "onnx==$ONNX_VERSION" >&2; then
+    touch "$VENV/.complete-onnx"
+  else
+    echo "set-up: could not install onnx (the ONNX checker test will skip)" >&2
   fi
 fi
 echo "$VENV"
