@@ -3,6 +3,7 @@
  * the GPU as LibTorch sees it, the native binary chosen and why (and why not the others), the Hugging Face cache.
  * It never builds: when only a build from source would work, it says so.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -19,10 +20,18 @@ export interface DoctorReport {
   huggingFaceCache: { dir: string; exists: boolean; offline: boolean };
 }
 
+/** The GPUs the NVIDIA driver lists, or null without nvidia-smi: a GPU that LibTorch does not see is worth saying. */
+function driverGpus(): string | null {
+  const r = spawnSync('nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'], { encoding: 'utf8', timeout: 10_000 });
+  return r.status === 0 && r.stdout.trim() ? r.stdout.trim().split('\n').join('; ') : null;
+}
+
 function gpuLine(res: AddonResolution): string {
   const v = res.choice?.verdict;
   if (!v) return 'unknown (no binary loaded)';
   if (v.cudaAvailable) return `${v.cudaDeviceName || 'a CUDA device'} (LibTorch CUDA ${v.torchCudaVersion})`;
+  const driver = driverGpus();
+  if (driver) return `nvidia-smi lists ${driver}, but LibTorch sees no CUDA device (${v.torchCudaVersion ? `a CUDA ${v.torchCudaVersion} build: check the driver` : 'a CPU build of PyTorch: install a CUDA wheel'})`;
   if (v.torchCudaVersion) {
     const missing = v.cudaKernelsMissing.length ? `; CUDA kernels missing: ${v.cudaKernelsMissing.join(', ')}` : '';
     return `none visible; LibTorch is a CUDA ${v.torchCudaVersion} build, so a GPU would be used${missing}`;
