@@ -32,3 +32,8 @@ if readelf -d "$OUT" | grep -E 'RPATH|RUNPATH'; then
   echo "prebuild: $OUT has an rpath; it would not be portable" >&2
   exit 1
 fi
+# What it asks of the user's C libraries: the newest glibc and libstdc++ symbol versions it needs (this machine's
+# compiler sets them; on an older system the loader's test load fails and it builds from source instead).
+NEEDS="$(readelf -W --dyn-syms "$OUT" | grep -o '@GLIBC_[0-9.]*\|@GLIBCXX_[0-9.]*' | sed 's/@//; s/_\([0-9]\)/ \1/' |
+  sort -k1,1 -k2,2V | awk '{m[$1]=$2} END {for (k in m) printf "%s_%s ", k, m[k]}')"
+echo "prebuild: $OUT ($(du -h "$OUT" | cut -f1)) needs ${NEEDS}and PyTorch $MINOR" >&2
