@@ -27,17 +27,34 @@ export interface PushResult {
   commitOid: string;
 }
 
-export async function pushFolderToHub(dir: string, repo: string, options: PushToHubOptions & { defaultCommitMessage: string }): Promise<PushResult> {
-  const accessToken = options.token ?? hubToken();
+function pushToken(repo: string, token?: string): string {
+  const accessToken = token ?? hubToken();
   if (!accessToken) throw new Error(`cannot push to ${repo}: no token. Pass {token}, set HF_TOKEN, or run \`hf auth login\` (a token with write access).`);
-  const hubUrl = hubEndpoint();
-  const failed = (e: unknown, repoId: string): Error => isNetworkError(e)
-    ? new Error(`cannot push to ${repoId}: ${hubUrl} could not be reached (${(e as Error).message}); the model is unchanged on the hub`)
+  return accessToken;
+}
+
+function pushError(e: unknown, repoId: string): Error {
+  if (e instanceof Error && e.message.startsWith('cannot push')) return e;
+  return isNetworkError(e)
+    ? new Error(`cannot push to ${repoId}: ${hubEndpoint()} could not be reached (${(e as Error).message}); the model is unchanged on the hub`)
     : hubRequestError(e, repoId, 'main', true, 'push to');
-  let repoId = repo;
+}
+
+/** `owner/name` for a push: a bare name goes under the token's user, as huggingface_hub's create_repo does. */
+export async function qualifiedRepoId(repo: string, token?: string): Promise<string> {
+  if (repo.includes('/')) return repo;
   try {
-    // A bare name goes under the token's user, as huggingface_hub's create_repo does.
-    if (!repo.includes('/')) repoId = `${(await whoAmI({ accessToken, hubUrl })).name}/${repo}`;
+    return `${(await whoAmI({ accessToken: pushToken(repo, token), hubUrl: hubEndpoint() })).name}/${repo}`;
+  } catch (e) {
+    throw pushError(e, repo);
+  }
+}
+
+export async function pushFolderToHub(dir: string, repo: string, options: PushToHubOptions & { defaultCommitMessage: string }): Promise<PushResult> {
+  const accessToken = pushToken(repo, options.token);
+  const hubUrl = hubEndpoint();
+  const repoId = await qualifiedRepoId(repo, accessToken);
+  try {
     let existed = false;
     try {
       await createRepo({ repo: { type: 'model', name: repoId }, accessToken, hubUrl, ...(options.private !== undefined && { private: options.private }) });
@@ -55,8 +72,7 @@ export async function pushFolderToHub(dir: string, repo: string, options: PushTo
     if (!out) throw new Error(`cannot push to ${repoId}: the hub answered the commit without a commit id`);
     return { repoId, commitUrl: out.commit.url, commitOid: out.commit.oid };
   } catch (e) {
-    if (e instanceof Error && e.message.startsWith('cannot push')) throw e;
-    throw failed(e, repoId);
+    throw pushError(e, repoId);
   }
 }
 

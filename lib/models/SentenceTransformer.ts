@@ -13,7 +13,7 @@ import { packTexts } from '../data/collate';
 import { TextTokenizer } from '../data/TextTokenizer';
 import type { EmbeddingModel, EncodeOptions } from '../evaluation/EmbeddingModel';
 import type { HubDownloadOptions } from '../hub/downloadModel';
-import { pushFolderToHub, type PushResult, type PushToHubOptions } from '../hub/pushToHub';
+import { pushFolderToHub, qualifiedRepoId, type PushResult, type PushToHubOptions } from '../hub/pushToHub';
 import { resolveModelPath } from '../hub/resolveModelPath';
 import { writeOnnxExport } from '../onnx/exportOnnx';
 import { writeDirAtomic } from '../training/atomicWrite';
@@ -209,10 +209,11 @@ export class SentenceTransformer implements EmbeddingModel {
    * private if asked, unless it exists), as sentence-transformers' push_to_hub. Returns the commit's URL and id.
    */
   async pushToHub(repo: string, options: PushToHubOptions = {}): Promise<PushResult> {
+    this.modelCardData.modelId = await qualifiedRepoId(repo, options.token); // the card's usage examples load it by this id
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'embedforge-push-'));
     try {
       await this.saveInto(tmp);
-      return await pushFolderToHub(tmp, repo, { ...options, defaultCommitMessage: 'Add new SentenceTransformer model' });
+      return await pushFolderToHub(tmp, this.modelCardData.modelId, { ...options, defaultCommitMessage: 'Add new SentenceTransformer model' });
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }

@@ -4,6 +4,8 @@
  */
 export interface ModelCardData {
   modelName?: string;
+  /** The hub id the model was pushed to (set by pushToHub): the usage examples load it by that id. */
+  modelId?: string;
   baseModel?: string;
   language?: string;
   license?: string;
@@ -48,10 +50,10 @@ export function renderModelCard(model: ModelCardModel, data: ModelCardData, vers
     `- Pooling: ${model.pooling}${model.normalize ? ', then normalized to unit length' : ''}`,
     `- Similarity function: ${model.similarityFunction}`, '',
     '## Usage', '', '```python', 'from sentence_transformers import SentenceTransformer', '',
-    'model = SentenceTransformer("path/to/this/folder")',
+    `model = SentenceTransformer("${data.modelId ?? 'path/to/this/folder'}")`,
     'embeddings = model.encode(["What was the revenue in 2021?"])', '```', '',
     '```ts', "import { SentenceTransformer } from 'embedforge';", '',
-    "const model = await SentenceTransformer.load('path/to/this/folder');",
+    `const model = await SentenceTransformer.load('${data.modelId ?? 'path/to/this/folder'}');`,
     "const embeddings = await model.encode(['What was the revenue in 2021?']);", '```', '',
   );
   if (data.metrics && Object.keys(data.metrics).length) {

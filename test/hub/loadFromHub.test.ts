@@ -134,6 +134,8 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'models fro
     const card = files.get('README.md')!.toString();
     expect(card).toContain('library_name: sentence-transformers');
     expect(card).toContain('base_model:');
+    expect(card).toContain('model = SentenceTransformer("tester/tiny-pushed")');
+    expect(card).toContain("await SentenceTransformer.load('tester/tiny-pushed')");
     expect([...repo.commits.values()].map((c) => c.title)).toContain('Add new SentenceTransformer model');
     // The weights went through LFS (batch + PUT), the rest inline in the commit.
     const sent = hub.requests.slice(before).map((q) => `${q.method} ${q.path.replace(/[0-9a-f]{64}/, '<sha256>')}`);
