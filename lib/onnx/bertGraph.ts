@@ -20,6 +20,8 @@ export function bertGraph(g: GraphBuilder, config: Config, weights: EncoderWeigh
   const offset = roberta ? num(config, 'pad_token_id', 1) + 1 : 0;
   const act = typeof config.hidden_act === 'string' ? config.hidden_act : 'gelu';
   const headDim = h / heads;
+  const positionType = config.position_embedding_type ?? 'absolute';
+  if (positionType !== 'absolute') throw new Error(`${configFile}: position_embedding_type "${String(positionType)}" has no ONNX export (only "absolute", as the engine)`);
 
   const { ids, mask, tokenTypes } = encoderInputs(g, !roberta);
   const w = (name: string, shape: number[]) => weights.get(name, shape);

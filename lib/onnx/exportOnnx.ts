@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { startWorker } from '../data/startWorker';
 import { architectureOf } from '../models/architectures';
 import { readModelFolder } from '../models/ModelFolder';
 import { packageVersion } from '../models/packageVersion';
@@ -50,12 +51,23 @@ export function onnxModelOf(modelDir: string): Uint8Array {
  */
 export async function writeOnnxExport(modelDir: string): Promise<string> {
   const info = readModelFolder(modelDir);
-  const bytes = onnxModelOf(modelDir);
+  const bytes = await onnxModelInWorker(modelDir);
   const file = path.join(info.transformerDir, 'onnx', 'model.onnx');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, bytes);
   await alignTokenizerMaxLength(info.transformerDir, info.maxSeqLength);
   return file;
+}
+
+/** onnxModelOf on a worker thread (onnxExportWorker.ts), so the event loop keeps running meanwhile. */
+function onnxModelInWorker(modelDir: string): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker(__dirname, 'onnxExportWorker', { modelDir });
+    let result: Uint8Array | null = null;
+    worker.once('message', (bytes: Uint8Array) => (result = bytes));
+    worker.once('error', reject);
+    worker.once('exit', (code) => (result ? resolve(result) : reject(new Error(`ONNX export: the worker thread exited with code ${code} before its result`))));
+  });
 }
 
 /**

@@ -50,6 +50,13 @@ export function modernBertGraph(g: GraphBuilder, config: Config, weights: Encode
   const windowHalf = Math.floor(num(config, 'local_attention', 128) / 2);
   const act = typeof config.hidden_activation === 'string' ? config.hidden_activation : 'gelu';
   const headDim = h / heads;
+  // What the engine refuses (ModernBertConfig.cpp) is refused here too, rather than exported as something else.
+  if (config.rope_scaling !== undefined && config.rope_scaling !== null) throw new Error(`${configFile}: rope_scaling has no ONNX export (only default rotary embeddings)`);
+  for (const entry of Object.values((config.rope_parameters ?? {}) as Record<string, Record<string, unknown>>)) {
+    const type = entry?.rope_type ?? entry?.type ?? 'default';
+    if (type !== 'default') throw new Error(`${configFile}: rope_parameters rope_type "${String(type)}" has no ONNX export (only "default")`);
+  }
+  if (typeof config.head_dim === 'number' && config.head_dim !== headDim) throw new Error(`${configFile}: head_dim ${config.head_dim} differs from hidden_size / num_attention_heads = ${headDim}`);
   const isGlobal = globalLayers(config, layers);
   if (isGlobal.length !== layers) throw new Error(`${configFile}: layer_types lists ${isGlobal.length} layers but num_hidden_layers = ${layers}`);
 

@@ -42,6 +42,7 @@ export function mpnetGraph(g: GraphBuilder, config: Config, weights: EncoderWeig
   const rows = num(config, 'relative_attention_num_buckets', BUCKETS);
   const act = typeof config.hidden_act === 'string' ? config.hidden_act : 'gelu';
   const headDim = h / heads, maxLength = maxPos - (PADDING_IDX + 1);
+  if (rows < BUCKETS) throw new Error(`${configFile}: relative_attention_num_buckets ${rows} is below the ${BUCKETS} buckets transformers' MPNet reads`);
 
   const { ids, mask } = encoderInputs(g, false);
   const w = (name: string, shape: number[]) => weights.get(name, shape);

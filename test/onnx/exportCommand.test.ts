@@ -62,6 +62,15 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'embedforge
     await expect(exportCommand({ model: other, output: path.join(work, 'x'), onnx: true })).rejects.toThrow(`model folder ${other} has no config.json`);
   });
 
+  test('a config the engine refuses is refused, not exported as something else', async () => {
+    const folder = path.join(work, 'relative-positions');
+    fs.cpSync(tinyStModel('bert', { initRange: 0.2 }), folder, { recursive: true });
+    const configFile = path.join(folder, 'config.json');
+    fs.writeFileSync(configFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(configFile, 'utf8')), position_embedding_type: 'relative_key' }));
+    await expect(exportCommand({ model: folder, output: folder, onnx: true })).rejects.toThrow(`${configFile}: position_embedding_type "relative_key" has no ONNX export`);
+    expect(fs.existsSync(path.join(folder, 'onnx'))).toBe(false);
+  });
+
   test('--output = --model adds onnx/model.onnx in place; tokenizer_config.json takes max_seq_length', async () => {
     const folder = path.join(work, 'in-place');
     fs.cpSync(tinyStModel('modernbert', { initRange: 0.2 }), folder, { recursive: true });
