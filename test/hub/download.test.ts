@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { scanCacheDir } from '@huggingface/hub';
 import { downloadModel } from '../../lib/hub/downloadModel';
 import { isHubId, localPathOrHubId, resolveModelPath } from '../../lib/hub/resolveModelPath';
 import { HubServer, type LoggedRequest } from '../helpers/hubServer';
@@ -130,6 +131,12 @@ describe('model hub downloads', () => {
     expect(fs.readlinkSync(path.join(snap.dir, 'config.json'))).toBe(path.join('..', '..', 'blobs', configOid));
     for (const f of NEEDED) expect(fs.readFileSync(path.join(snap.dir, f)).equals(files.get(f)!)).toBe(true);
     expect(fs.readdirSync(path.join(folder, 'blobs')).filter((b) => b.endsWith('.incomplete'))).toEqual([]);
+    // The client's own cache scanner reads it too (it lists a snapshot's top-level files only: 2.17's scanSnapshotDir skips folders).
+    const scanned = await scanCacheDir(cache);
+    expect(scanned.warnings).toEqual([]);
+    expect(scanned.repos.map((r) => ({ id: r.id, revisions: r.revisions.map((v) => ({ commit: v.commitOid, refs: v.refs,
+      files: v.files.map((f) => path.relative(snap.dir, f.path)).sort() })) })))
+      .toEqual([{ id: { name: 'acme/fake-st', type: 'model' }, revisions: [{ commit, refs: ['main'], files: NEEDED.filter((f) => !f.includes('/')) }] }]);
   });
 
   const python = venvPython();
