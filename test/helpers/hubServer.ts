@@ -2,15 +2,17 @@
  * A Hugging Face hub in miniature on loopback, answering what the real @huggingface/hub client asks:
  *   GET  /api/models/{id}/revision/{rev}          model info: sha, siblings, private, gated
  *   POST /api/models/{id}/paths-info/{rev}        per file: size, git oid, lfs {oid = sha256, size}
+ *   GET  /api/models/{id}/tree/{rev}              every file and folder (what Python's snapshot_download lists)
  *   GET  /{id}/resolve/{rev}/{file}               content with ETag, X-Repo-Commit, X-Linked-Etag / -Size, Range (206);
- *                                                 LFS files redirect to /cdn/{sha256} as the hub redirects to its CDN
+ *                                                 LFS files redirect to {cdnUrl}/cdn/{sha256}, a second server (another
+ *                                                 origin), as the hub redirects to its CDN
  *   HEAD /{id}/raw/{rev}/{file}                   file exists
  *   GET  /api/whoami-v2                           the token's user
  *   POST /api/repos/create                        {name, organization, type, visibility}; 409 when it exists
  *   POST /api/models/{id}/preupload/{rev}         uploadMode lfs for weights, regular for the rest
  *   POST /{id}.git/info/lfs/objects/batch         basic transfer: PUT to /lfs-upload/{oid}
  *   POST /api/models/{id}/commit/{rev}            NDJSON header / file (base64) / lfsFile / deletedFile
- * Every request is logged (method, path, Range, Authorization). `cutOnce` makes the next download of a file
+ * Every request is logged (method, path, file, Range, Authorization, bytes of content sent). `cutOnce` makes the next download of a file
  * stop after some bytes with the connection destroyed, to test resumption.
  */
 import { createHash, randomBytes } from 'crypto';
@@ -22,6 +24,8 @@ import * as path from 'path';
 export interface LoggedRequest {
   method: string;
   path: string;
+  /** Bytes of file content the answer carried (absent for redirects, metadata and errors). */
+  bytes?: number;
   /** The repository file a request reads (resolve, raw and CDN requests). */
   file?: string;
   range?: string;
@@ -43,6 +47,12 @@ export interface HubRepo {
 
 const LFS = /\.(safetensors|bin|onnx|pt|h5|msgpack|ot)$/;
 
+/** A file as the hub's tree and paths-info list it: git blob oid, and for LFS files the content's sha256. */
+function fileEntry(file: string, content: Buffer): Record<string, unknown> {
+  return { type: 'file', path: file, size: content.length, oid: gitOid(content),
+    ...(LFS.test(file) && { lfs: { oid: sha256(content), size: content.length, pointerSize: 134 } }) };
+}
+
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const gitOid = (b: Buffer): string => createHash('sha1').update(`blob ${b.length}\0`).update(b).digest('hex');
 
@@ -55,24 +65,40 @@ export class HubServer {
   private readonly lfsStore = new Map<string, Buffer>();
   private cut: { file: string; afterBytes: number; times: number } | null = null;
 
-  private constructor(private readonly server: http.Server, readonly url: string) {}
+  private constructor(private readonly servers: http.Server[], readonly url: string, readonly cdnUrl: string) {}
 
   static async start(): Promise<HubServer> {
-    const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const hub = new HubServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    server.on('request', (req, res) => {
-      hub.handle(req, res).catch((e) => {
-        if (!res.headersSent) hub.json(res, 500, { error: String(e) });
-        else res.destroy();
-      });
+    // The hub, and its CDN on another host (127.0.0.2 on Linux; elsewhere "localhost"): huggingface_hub reads a
+    // file's metadata from the redirect itself when it leads off the hub's host, and follows it when it does not.
+    const servers = [http.createServer(), http.createServer()];
+    const listen = (server: http.Server, host: string): Promise<number> => new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, host, () => resolve((server.address() as AddressInfo).port));
     });
+    const hubPort = await listen(servers[0], '127.0.0.1');
+    let cdnHost = '127.0.0.2';
+    const cdnPort = await listen(servers[1], cdnHost).catch(() => {
+      cdnHost = 'localhost';
+      return listen(servers[1] = http.createServer(), '127.0.0.1');
+    });
+    const urls = [`http://127.0.0.1:${hubPort}`, `http://${cdnHost}:${cdnPort}`];
+    const hub = new HubServer(servers, urls[0], urls[1]);
+    for (const server of servers) {
+      server.on('request', (req, res) => {
+        hub.handle(req, res).catch((e) => {
+          if (!res.headersSent) hub.json(res, 500, { error: String(e) });
+          else res.destroy();
+        });
+      });
+    }
     return hub;
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all(this.servers.map((server) => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    }));
   }
 
   /** A repository whose main branch holds every file under `dir` (plus `extra`); returns the commit sha. */
@@ -160,7 +186,8 @@ export class HubServer {
     const url = new URL(req.url!, this.url);
     const p = decodeURIComponent(url.pathname);
     const file = /^\/[^/]+\/[^/]+\/(?:resolve|raw)\/[^/]+\/(.+)$/.exec(p)?.[1] ?? url.searchParams.get('file') ?? undefined;
-    this.requests.push({ method: req.method!, path: p, file, range: req.headers.range, authorization: req.headers.authorization });
+    const entry: LoggedRequest = { method: req.method!, path: p, file, range: req.headers.range, authorization: req.headers.authorization };
+    this.requests.push(entry);
     let m: RegExpExecArray | null;
 
     if (req.method === 'GET' && (m = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/(.+)$/.exec(p))) {
@@ -176,10 +203,18 @@ export class HubServer {
       const repo = this.readable(req, res, m[1]);
       const commit = repo && this.commitOf(res, repo, m[2]);
       if (!repo || !commit) return;
-      this.json(res, 200, paths.filter((f) => commit.files.has(f)).map((f) => {
-        const c = commit.files.get(f)!;
-        return { type: 'file', path: f, size: c.length, oid: gitOid(c), ...(LFS.test(f) && { lfs: { oid: sha256(c), size: c.length, pointerSize: 134 } }) };
-      }));
+      this.json(res, 200, paths.filter((f) => commit.files.has(f)).map((f) => fileEntry(f, commit.files.get(f)!)));
+      return;
+    }
+    if (req.method === 'GET' && (m = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)$/.exec(p))) {
+      // What Python's snapshot_download lists (recursive): every file and folder of the commit.
+      const repo = this.readable(req, res, m[1]);
+      const commit = repo && this.commitOf(res, repo, m[2]);
+      if (!repo || !commit) return;
+      const files = [...commit.files.keys()];
+      const folders = [...new Set(files.flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))))];
+      this.json(res, 200, [...folders.map((d) => ({ type: 'directory', path: d, oid: gitOid(Buffer.from(d)), size: 0 })),
+        ...files.map((f) => fileEntry(f, commit.files.get(f)!))]);
       return;
     }
     if ((m = /^\/([^/]+\/[^/]+)\/(resolve|raw)\/([^/]+)\/(.+)$/.exec(p)) && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -196,11 +231,11 @@ export class HubServer {
       if (LFS.test(file)) {
         // As the hub: LFS files redirect to the CDN; the redirect carries the content's sha256 and size.
         res.writeHead(302, { ...headers, 'X-Linked-Etag': `"${sha256(content)}"`, 'X-Linked-Size': String(content.length),
-          Location: `/cdn/${sha256(content)}?file=${encodeURIComponent(file)}` });
+          Location: `${this.cdnUrl}/cdn/${sha256(content)}?file=${encodeURIComponent(file)}` });
         res.end();
         return;
       }
-      this.sendContent(req, res, file, content, headers);
+      this.sendContent(req, res, file, content, headers, entry);
       return;
     }
     if (req.method === 'GET' && (m = /^\/cdn\/([0-9a-f]{64})$/.exec(p))) {
@@ -210,7 +245,7 @@ export class HubServer {
         res.writeHead(404).end();
         return;
       }
-      this.sendContent(req, res, file, content, { ETag: `"${m[1]}"` });
+      this.sendContent(req, res, file, content, { ETag: `"${m[1]}"` }, entry);
       return;
     }
     if (req.method === 'GET' && p === '/api/whoami-v2') {
@@ -288,7 +323,8 @@ export class HubServer {
   }
 
   /** The content, whole or the byte range asked for (206 with Content-Range); or cut short when cutOnce asked for it. */
-  private sendContent(req: http.IncomingMessage, res: http.ServerResponse, file: string, content: Buffer, headers: Record<string, string>): void {
+  private sendContent(req: http.IncomingMessage, res: http.ServerResponse, file: string, content: Buffer, headers: Record<string, string>,
+    entry: LoggedRequest): void {
     let start = 0;
     let end = content.length - 1;
     let status = 200;
@@ -313,9 +349,11 @@ export class HubServer {
     if (this.cut && this.cut.file === file && body.length > this.cut.afterBytes) {
       const { afterBytes } = this.cut;
       if (--this.cut.times === 0) this.cut = null;
+      entry.bytes = afterBytes;
       res.write(body.subarray(0, afterBytes), () => setTimeout(() => res.destroy(), 20));
       return;
     }
+    entry.bytes = body.length;
     res.end(body);
   }
 }

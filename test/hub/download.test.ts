@@ -5,11 +5,12 @@
  * Range after a cut, tokens, and the errors users meet.
  */
 import { createHash, randomBytes } from 'crypto';
-import { execFileSync, spawn } from 'child_process';
+import { execFile, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { promisify } from 'util';
 import { scanCacheDir } from '@huggingface/hub';
 import { downloadModel } from '../../lib/hub/downloadModel';
 import { isHubId, localPathOrHubId, resolveModelPath } from '../../lib/hub/resolveModelPath';
@@ -55,9 +56,9 @@ function snapshotFiles(dir: string, rel = ''): string[] {
   }).sort();
 }
 
-/** The content transfers (GETs of a file other than the client's one-byte probe), by file. */
+/** The content transfers (answers that carried file bytes, other than the client's one-byte probe), by file. */
 function transfers(hub: HubServer, from = 0): LoggedRequest[] {
-  return hub.requests.slice(from).filter((r) => r.method === 'GET' && r.file !== undefined && r.range !== 'bytes=0-0');
+  return hub.requests.slice(from).filter((r) => r.bytes !== undefined && r.range !== 'bytes=0-0');
 }
 
 /** A closed loopback port: connections are refused. */
@@ -157,6 +158,32 @@ describe('model hub downloads', () => {
     expect(out.repos).toEqual([{ id: 'acme/fake-st', type: 'model', revisions: [{ commit, refs: ['main'], files: NEEDED }] }]);
     expect(out.snapshot).toBe(snap.dir);
     expect(out.pooling).toBe(path.join(snap.dir, '1_Pooling', 'config.json'));
+  });
+  (python ? test : test.skip)('Python\'s snapshot_download from the same hub writes the same cache as ours, and ours reuses it (offline, and online with one request)', async () => {
+    const cacheP = path.join(root, 'python-cache');
+    const script = 'import json, sys\nfrom huggingface_hub import snapshot_download\n'
+      + 'print(snapshot_download("acme/fake-st", cache_dir=sys.argv[1], allow_patterns=json.loads(sys.argv[2])))';
+    // Asynchronously: the hub answering Python runs in this process.
+    const pythonDir = (await promisify(execFile)(python!, ['-c', script, cacheP, JSON.stringify(NEEDED)],
+      { encoding: 'utf8', timeout: 60_000, env: { ...process.env, HF_HUB_DISABLE_PROGRESS_BARS: '1', HF_HUB_DISABLE_TELEMETRY: '1' } })).stdout.trim();
+    process.env.HF_HUB_CACHE = path.join(root, 'node-cache');
+    const ours = await downloadModel('acme/fake-st');
+    const layout = (cache: string): Record<string, string> => {
+      const folder = path.join(cache, 'models--acme--fake-st');
+      return Object.fromEntries([['refs/main', fs.readFileSync(path.join(folder, 'refs', 'main'), 'utf8')],
+        ...NEEDED.map((f) => [f, fs.readlinkSync(path.join(folder, 'snapshots', commit, f))])]);
+    };
+    // Same commit folder, same blob names (sha256 for LFS, git blob id otherwise), same relative links.
+    expect(path.relative(cacheP, pythonDir)).toBe(path.relative(process.env.HF_HUB_CACHE, ours.dir));
+    expect(layout(process.env.HF_HUB_CACHE)).toEqual(layout(cacheP));
+
+    process.env.HF_HUB_CACHE = cacheP;
+    const before = hub.requests.length;
+    expect((await downloadModel('acme/fake-st')).dir).toBe(pythonDir);
+    expect(hub.requests.slice(before).map((r) => r.path)).toEqual(['/api/models/acme/fake-st/revision/main']);
+    process.env.HF_HUB_OFFLINE = '1';
+    expect((await downloadModel('acme/fake-st')).dir).toBe(pythonDir);
+    expect(hub.requests.length).toBe(before + 1);
   });
   if (!python) process.stderr.write('SKIPPED "Python\'s huggingface_hub finds the files": the Python virtualenv is missing (bash scripts/setup-python.sh)\n');
 

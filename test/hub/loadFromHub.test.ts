@@ -114,7 +114,7 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'models fro
     expect(card).toContain('base_model: acme/tiny-st');
     // Model and guide: one download of the repo, then one metadata request for the second use.
     expect(hub.requests.slice(before).filter((q) => q.path.includes('/revision/')).length).toBe(2);
-    const transferred = hub.requests.slice(before).filter((q) => q.method === 'GET' && q.file !== undefined && q.range !== 'bytes=0-0').map((q) => q.file);
+    const transferred = hub.requests.slice(before).filter((q) => q.bytes !== undefined && q.range !== 'bytes=0-0').map((q) => q.file);
     expect(transferred).toContain('model.safetensors');
     expect(new Set(transferred).size).toBe(transferred.length);
   });
