@@ -16,8 +16,8 @@ import { MultipleNegativesRankingLoss } from '../../lib/losses/MultipleNegatives
 import { SentenceTransformer } from '../../lib/models/SentenceTransformer';
 import { Trainer } from '../../lib/training/Trainer';
 import { HubServer } from '../helpers/hubServer';
-import { readNpy } from '../helpers/npy';
-import { describeIf, missing } from '../helpers/requirements';
+import { readNpy, rowCosines } from '../helpers/npy';
+import { describeIf, missing, runPython } from '../helpers/requirements';
 import { tinyStModel } from '../helpers/stModel';
 import { sampleTexts } from '../helpers/texts';
 
@@ -73,6 +73,12 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'models fro
     } finally {
       await fromHub.dispose();
     }
+    // sentence-transformers itself loads 'acme/tiny-st' from the cache we wrote (offline) and gives the same embeddings.
+    const textsFile = path.join(root, 'texts.json');
+    fs.writeFileSync(textsFile, JSON.stringify(texts));
+    const npy = path.join(root, 'st.npy');
+    runPython('st_models.py', ['encode', '--model', 'acme/tiny-st', '--texts', textsFile, '--out', npy]);
+    expect(Math.min(...rowCosines(readNpy(npy).data, expected, texts.length, local.embeddingDim))).toBeGreaterThanOrEqual(0.99999);
     process.env.HF_HUB_OFFLINE = '1';
     const at = hub.requests.length;
     const offline = await SentenceTransformer.load('acme/tiny-st', { device: 'cpu' });
