@@ -11,23 +11,12 @@ import { describeIf, missing, tmpDir } from '../helpers/requirements';
 import { tinyStModel, type Arch } from '../helpers/stModel';
 import { sampleTexts } from '../helpers/texts';
 import { cosine, ortEmbedInChild } from './ortEmbed';
+import { withClsPooling } from './transformersJsRunner';
 
 const ARCHS: Arch[] = ['bert', 'roberta', 'xlm-roberta', 'mpnet', 'modernbert'];
 const MIN_COSINE = 0.99999;
 /** Weights drawn wider than transformers' 0.02, so that attention is far from uniform and every mask and position matters. */
 const INIT_RANGE = 0.2;
-
-/** A copy of a model folder with its pooling switched to CLS. */
-function withClsPooling(dir: string, out: string): string {
-  fs.cpSync(dir, out, { recursive: true });
-  const file = path.join(out, '1_Pooling', 'config.json');
-  const config = JSON.parse(fs.readFileSync(file, 'utf8'));
-  for (const key of Object.keys(config)) if (key.startsWith('pooling_mode_')) config[key] = false;
-  if ('pooling_mode' in config) config.pooling_mode = 'cls';
-  else config.pooling_mode_cls_token = true;
-  fs.writeFileSync(file, JSON.stringify(config));
-  return out;
-}
 
 describeIf(missing({ addon: true, python: true, sharedData: true }), 'ONNX export', () => {
   const work = tmpDir('onnx-export');

@@ -1,7 +1,7 @@
 /**
  * The exported folder served by transformers.js: its feature-extraction pipeline loads the folder offline
  * (no hub), tokenizes, runs onnx/model.onnx, pools as the folder says and normalizes, and gives the same
- * vectors as embedforge's encode (cosine >= 0.99999) on texts of 3 to ~60 tokens.
+ * vectors as embedforge's encode (cosine >= 0.99999) on texts of 3 to ~60 tokens, mean and CLS pooling.
  * Texts past max_seq_length are left out: transformers.js 4.3 truncates by cutting the tokenized text,
  * final [SEP] included, where sentence-transformers and embedforge keep the special tokens (README).
  */
@@ -12,7 +12,7 @@ import { describeIf, missing, tmpDir } from '../helpers/requirements';
 import { tinyStModel, type Arch } from '../helpers/stModel';
 import { sampleTexts } from '../helpers/texts';
 import { cosine } from './ortEmbed';
-import { transformersJsEmbed, transformersJsMissing, withinLimit } from './transformersJsRunner';
+import { transformersJsEmbed, transformersJsMissing, withClsPooling, withinLimit } from './transformersJsRunner';
 
 const ARCHS: Arch[] = ['bert', 'roberta', 'xlm-roberta', 'mpnet', 'modernbert'];
 
@@ -20,8 +20,12 @@ describeIf(missing({ addon: true, python: true, sharedData: true }) ?? transform
   const work = tmpDir('onnx-transformersjs');
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  test.each(ARCHS)('%s: feature-extraction pipeline, offline, equals encode()', async (arch) => {
-    const model = await SentenceTransformer.load(tinyStModel(arch, { initRange: 0.2 }), { device: 'cpu' });
+  test.each([...ARCHS, 'modernbert-cls'])('%s: feature-extraction pipeline, offline, equals encode()', async (arch) => {
+    const source = arch === 'modernbert-cls'
+      ? withClsPooling(tinyStModel('modernbert', { initRange: 0.2 }), path.join(work, 'modernbert-cls-source'))
+      : tinyStModel(arch as Arch, { initRange: 0.2 });
+    const model = await SentenceTransformer.load(source, { device: 'cpu' });
+    expect(model.pooling).toBe(arch.endsWith('-cls') ? 'cls' : 'mean');
     try {
       await model.save(path.join(work, arch), { onnx: true });
       const texts = withinLimit(model, sampleTexts(8));

@@ -1,4 +1,4 @@
-/** Runs transformers.js (ESM only) on an exported folder in a child Node process: see transformersJsEmbed.mjs. */
+/** Runs transformers.js (ESM only) on an exported folder in a child Node process (transformersJsEmbed.mjs); model folders for the export tests. */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -33,4 +33,16 @@ export function withinLimit(model: SentenceTransformer, texts: string[]): string
     while (model.tokenize([words.join(' ')])[0].length >= model.maxSeqLength) words = words.slice(0, -1);
     return words.join(' ');
   });
+}
+
+/** A copy of a model folder with its pooling switched to CLS. */
+export function withClsPooling(dir: string, out: string): string {
+  fs.cpSync(dir, out, { recursive: true });
+  const file = path.join(out, '1_Pooling', 'config.json');
+  const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  for (const key of Object.keys(config)) if (key.startsWith('pooling_mode_')) config[key] = false;
+  if ('pooling_mode' in config) config.pooling_mode = 'cls';
+  else config.pooling_mode_cls_token = true;
+  fs.writeFileSync(file, JSON.stringify(config));
+  return out;
 }
