@@ -357,3 +357,17 @@ export class HubServer {
     res.end(body);
   }
 }
+
+/** Each test starts with no HF_* token, cache or offline setting of its own, a fresh HF_HOME under
+ *  root() and HF_ENDPOINT at the server; the environment is restored after each test. */
+export function isolateHubEnvironment(root: () => string, hub: () => HubServer): void {
+  const saved = { ...process.env };
+  beforeEach(() => {
+    for (const k of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH', 'HF_HUB_OFFLINE', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE']) delete process.env[k];
+    process.env.HF_HOME = fs.mkdtempSync(path.join(root(), 'home-'));
+    process.env.HF_ENDPOINT = hub().url;
+  });
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+}

@@ -14,7 +14,7 @@ import { promisify } from 'util';
 import { scanCacheDir } from '@huggingface/hub';
 import { downloadModel } from '../../lib/hub/downloadModel';
 import { isHubId, localPathOrHubId, resolveModelPath } from '../../lib/hub/resolveModelPath';
-import { HubServer, type LoggedRequest } from '../helpers/hubServer';
+import { HubServer, isolateHubEnvironment, type LoggedRequest } from '../helpers/hubServer';
 import { venvPython } from '../helpers/requirements';
 
 const TOKEN = 'hf_testtoken0123456789';
@@ -74,7 +74,6 @@ describe('model hub downloads', () => {
   let hub: HubServer;
   let root: string;
   let commit: string;
-  const saved = { ...process.env };
 
   beforeAll(async () => {
     hub = await HubServer.start();
@@ -92,14 +91,7 @@ describe('model hub downloads', () => {
     await hub.close();
     fs.rmSync(root, { recursive: true, force: true });
   });
-  beforeEach(() => {
-    for (const k of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH', 'HF_HUB_OFFLINE', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE']) delete process.env[k];
-    process.env.HF_HOME = fs.mkdtempSync(path.join(root, 'home-'));
-    process.env.HF_ENDPOINT = hub.url;
-  });
-  afterEach(() => {
-    process.env = { ...saved };
-  });
+  isolateHubEnvironment(() => root, () => hub);
 
   test('hub ids and local paths', () => {
     expect(isHubId('BAAI/bge-base-en-v1.5')).toBe(true);

@@ -15,7 +15,7 @@ import { Dataset } from '../../lib/data/Dataset';
 import { MultipleNegativesRankingLoss } from '../../lib/losses/MultipleNegativesRankingLoss';
 import { SentenceTransformer } from '../../lib/models/SentenceTransformer';
 import { Trainer } from '../../lib/training/Trainer';
-import { HubServer } from '../helpers/hubServer';
+import { HubServer, isolateHubEnvironment } from '../helpers/hubServer';
 import { readNpy, rowCosines } from '../helpers/npy';
 import { describeIf, missing, runPython } from '../helpers/requirements';
 import { tinyStModel } from '../helpers/stModel';
@@ -36,7 +36,6 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'models fro
   let local: SentenceTransformer;
   let expected: Float32Array;
   const texts = sampleTexts(12);
-  const saved = { ...process.env };
 
   beforeAll(async () => {
     hub = await HubServer.start();
@@ -51,14 +50,7 @@ describeIf(missing({ addon: true, python: true, sharedData: true }), 'models fro
     await hub?.close();
     fs.rmSync(root, { recursive: true, force: true });
   });
-  beforeEach(() => {
-    for (const k of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH', 'HF_HUB_OFFLINE', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE']) delete process.env[k];
-    process.env.HF_HOME = fs.mkdtempSync(path.join(root, 'home-'));
-    process.env.HF_ENDPOINT = hub.url;
-  });
-  afterEach(() => {
-    process.env = { ...saved };
-  });
+  isolateHubEnvironment(() => root, () => hub);
 
   test('SentenceTransformer.load(hub id) gives the local folder\'s embeddings, online and then offline', async () => {
     const before = hub.requests.length;
